@@ -1,0 +1,225 @@
+//! Column-wise softmax, log-softmax and log-sum-exp.
+//!
+//! Each column is one distribution, like Flux's `softmax(x; dims = 1)`. The
+//! naive `exp(x) ./ sum(exp(x))` overflows for logits above about 709 (f64)
+//! or 88 (f32); these kernels subtract the column maximum `m` first, which
+//! changes nothing mathematically because
+//! `softmax(x) = exp(x - m) / sum(exp(x - m))` and
+//! `logsumexp(x) = m + log(sum(exp(x - m)))`.
+//!
+//! Infinite entries follow the limits of those formulas:
+//! - `-inf` entries get probability 0 (log-probability `-inf`) as long as the
+//!   column has a finite or `+inf` entry.
+//! - A column with `+inf` entries puts equal mass on those entries and 0
+//!   elsewhere, and its `logsumexp` is `+inf`.
+//! - A column of only `-inf` has no distribution (0/0): `softmax` and
+//!   `log_softmax` return NaN for it, and `logsumexp` returns `-inf`, the log
+//!   of an empty sum.
+//! - NaN anywhere in a column makes the whole column NaN.
+
+use crate::{Float, Matrix};
+
+/// Elements per block of the fused log-sum-exp pass; the block lives on the
+/// stack, so the pass allocates nothing.
+const BLOCK: usize = 256;
+
+/// Returns the column-wise softmax of `x`: `exp(x) ./ sum(exp(x); dims = 1)`,
+/// computed stably.
+pub fn softmax<T: Float>(x: &Matrix<T>) -> Matrix<T> {
+    let mut out = x.clone();
+    softmax_in_place(&mut out);
+    out
+}
+
+/// Replaces each column of `x` with its softmax.
+pub fn softmax_in_place<T: Float>(x: &mut Matrix<T>) {
+    let rows = x.nrows();
+    if rows == 0 {
+        return;
+    }
+    for col in x.as_mut_slice().chunks_exact_mut(rows) {
+        softmax_column(col);
+    }
+}
+
+/// Writes the column-wise softmax of `x` into `out`, reusing its buffer.
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn softmax_into<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
+    check_same_shape("softmax_into", x, out);
+    out.copy_from(x);
+    softmax_in_place(out);
+}
+
+/// Returns the column-wise log-softmax of `x`: `x .- logsumexp(x; dims = 1)`.
+///
+/// Unlike `log.(softmax(x))` this stays finite where a probability underflows
+/// to zero: `log_softmax([0, -1000])` is `[0, -1000]`, not `[0, -inf]`.
+pub fn log_softmax<T: Float>(x: &Matrix<T>) -> Matrix<T> {
+    let mut out = x.clone();
+    log_softmax_in_place(&mut out);
+    out
+}
+
+/// Replaces each column of `x` with its log-softmax.
+pub fn log_softmax_in_place<T: Float>(x: &mut Matrix<T>) {
+    let rows = x.nrows();
+    if rows == 0 {
+        return;
+    }
+    for col in x.as_mut_slice().chunks_exact_mut(rows) {
+        let lse = logsumexp_column(col);
+        if lse == T::INFINITY {
+            plus_infinity_column(col, true);
+        } else {
+            col.iter_mut().for_each(|v| *v -= lse);
+        }
+    }
+}
+
+/// Writes the column-wise log-softmax of `x` into `out`, reusing its buffer.
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn log_softmax_into<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
+    check_same_shape("log_softmax_into", x, out);
+    out.copy_from(x);
+    log_softmax_in_place(out);
+}
+
+/// Returns `log(sum(exp(x); dims = 1))` as a `1 x ncols` row.
+///
+/// The result lies between the column maximum and the maximum plus
+/// `ln(nrows)`. A matrix with no rows gives `-inf` for every column.
+pub fn logsumexp<T: Float>(x: &Matrix<T>) -> Matrix<T> {
+    let mut out = Matrix::zeros(1, x.ncols());
+    logsumexp_into(x, &mut out);
+    out
+}
+
+/// Writes the column-wise log-sum-exp of `x` into the `1 x ncols` row `out`.
+///
+/// # Panics
+/// If `out` is not `1 x x.ncols()`.
+#[track_caller]
+pub fn logsumexp_into<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
+    assert!(
+        out.nrows() == 1 && out.ncols() == x.ncols(),
+        "logsumexp_into: input is {}x{}, so the output must be 1x{}, got {}x{}",
+        x.nrows(),
+        x.ncols(),
+        x.ncols(),
+        out.nrows(),
+        out.ncols()
+    );
+    let rows = x.nrows();
+    if rows == 0 {
+        out.fill(T::NEG_INFINITY);
+        return;
+    }
+    for (col, o) in x.as_slice().chunks_exact(rows).zip(out.iter_mut()) {
+        *o = logsumexp_column(col);
+    }
+}
+
+#[track_caller]
+fn check_same_shape<T: Float>(op: &str, x: &Matrix<T>, out: &Matrix<T>) {
+    assert!(
+        x.shape() == out.shape(),
+        "{op}: input is {}x{} but output is {}x{}; they must match",
+        x.nrows(),
+        x.ncols(),
+        out.nrows(),
+        out.ncols()
+    );
+}
+
+/// Column maximum; NaN if the column has a NaN.
+fn column_max<T: Float>(col: &[T]) -> T {
+    col.iter().fold(T::NEG_INFINITY, |m, &v| m.max_nan(v))
+}
+
+fn softmax_column<T: Float>(col: &mut [T]) {
+    let max = column_max(col);
+    if max == T::INFINITY {
+        plus_infinity_column(col, false);
+        return;
+    }
+    // For an all -inf column, max is -inf and x - max is NaN, which is the
+    // documented result. NaN in the column propagates the same way.
+    col.iter_mut().for_each(|v| *v -= max);
+    T::exp_slice(col);
+    let sum = col.iter().fold(T::zero(), |s, &v| s + v);
+    let inv = T::one() / sum;
+    col.iter_mut().for_each(|v| *v *= inv);
+}
+
+/// The limit for a column with `+inf` entries: equal mass on those entries.
+fn plus_infinity_column<T: Float>(col: &mut [T], log: bool) {
+    if col.iter().any(|v| v.nan()) {
+        col.fill(T::NAN);
+        return;
+    }
+    let count = col.iter().filter(|&&v| v == T::INFINITY).count();
+    let share = T::one() / T::cast_usize(count);
+    for v in col.iter_mut() {
+        let p = if *v == T::INFINITY { share } else { T::zero() };
+        *v = if log { p.ln() } else { p };
+    }
+}
+
+/// `max + log(sum(exp(x - max)))` in one read of the column, exponentiating
+/// blocks on the stack.
+fn logsumexp_column<T: Float>(col: &[T]) -> T {
+    let max = column_max(col);
+    if !max.finite() {
+        // +inf: the sum is infinite. -inf: every entry is -inf, so the sum is
+        // empty and its log is -inf. NaN: stays NaN.
+        return max;
+    }
+    let mut block = [T::zero(); BLOCK];
+    let mut sum = T::zero();
+    for chunk in col.chunks(BLOCK) {
+        let b = &mut block[..chunk.len()];
+        for (dst, &v) in b.iter_mut().zip(chunk) {
+            *dst = v - max;
+        }
+        T::exp_slice(b);
+        sum += b.iter().fold(T::zero(), |s, &v| s + v);
+    }
+    max + sum.ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_hand_example() {
+        // softmax([0, ln 3]) = [1/4, 3/4].
+        let x = Matrix::from_column_slice(2, 1, &[0.0, 3f64.ln()]);
+        let y = softmax(&x);
+        assert!((y[0] - 0.25).abs() < 1e-15);
+        assert!((y[1] - 0.75).abs() < 1e-15);
+    }
+
+    #[test]
+    fn infinite_columns_follow_documented_limits() {
+        let inf = f64::INFINITY;
+        let x = Matrix::from_column_slice(3, 3, &[-inf, -inf, -inf, inf, 1.0, inf, -inf, 0.0, 1.0]);
+        let s = softmax(&x);
+        assert!(s.column(0).iter().all(|v| v.nan()));
+        assert_eq!(s.column(1).as_slice(), &[0.5, 0.0, 0.5]);
+        assert_eq!(s[(0, 2)], 0.0);
+        let l = logsumexp(&x);
+        assert_eq!(l[0], -inf);
+        assert_eq!(l[1], inf);
+        let ls = log_softmax(&x);
+        assert_eq!(ls[(1, 1)], -inf);
+        assert_eq!(ls[(0, 1)], 0.5f64.ln());
+        assert_eq!(ls[(0, 2)], -inf);
+    }
+}

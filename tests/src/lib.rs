@@ -1,0 +1,1 @@
+//! Cross-crate integration and property suites; the tests live in `tests/`.
