@@ -1,1 +1,28 @@
-//! Work in progress.
+//! Optimisers, the train loop and data loading for ferroflux.
+//!
+//! An update rule such as [`Adam`] is a small value of hyper-parameters, as
+//! in Optimisers.jl. Its per-parameter state ([`Rule::State`]) lives outside
+//! it, so one rule drives any number of parameters and rules compose.
+//!
+//! ```
+//! use ferroflux_linalg::Matrix;
+//! use ferroflux_optim::{Adam, Rule};
+//!
+//! // Minimise ½‖x‖² with Adam on a raw matrix: the gradient is x itself.
+//! let rule = Adam::new(0.1);
+//! let mut x = Matrix::from_element(3, 1, 1.0);
+//! let mut state = rule.init(x.shape());
+//! for _ in 0..200 {
+//!     let g = x.clone();
+//!     rule.apply(&mut state, &mut x, &g);
+//! }
+//! assert!(x.norm() < 0.05);
+//! ```
+
+mod error;
+mod rule;
+mod rules;
+
+pub use error::{DataError, OptimError, TrainError};
+pub use rule::{Rule, StepContext};
+pub use rules::{Adam, AdamState};

@@ -1,0 +1,195 @@
+//! Adam and the rules that share its two moment estimates: AdamW is in
+//! `chain.rs` (Adam followed by weight decay), the others live here.
+
+use ferroflux_linalg::{Float, Matrix};
+
+use crate::rule::{
+    check_beta, check_eta, check_positive, check_shapes, expect_valid, Rule, StepContext,
+};
+use crate::OptimError;
+
+/// Adam (Kingma & Ba, 2015): a step from bias-corrected running means of
+/// the gradient and of its square.
+///
+/// Hyper-parameters, with Optimisers.jl's defaults:
+/// - η (`eta`, default 0.001): learning rate.
+/// - β = (β₁, β₂) (`beta`, default (0.9, 0.999)): decay rates of the first
+///   and second moment estimates, each in [0, 1).
+/// - ε (`epsilon`, default 1e-8): added to the root of the second moment,
+///   outside the square root, to avoid a division by zero.
+///
+/// With g the gradient and t the step count (from 1):
+///
+/// ```text
+/// m ← β₁·m + (1 − β₁)·g
+/// v ← β₂·v + (1 − β₂)·g²
+/// x ← x − η · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+/// ```
+///
+/// PyTorch's `torch.optim.Adam` has the same defaults (`lr=0.001`,
+/// `betas=(0.9, 0.999)`, `eps=1e-8`) and the same formula.
+///
+/// # Examples
+/// ```
+/// use ferroflux_optim::{Adam, Rule};
+/// use ferroflux_linalg::Matrix;
+///
+/// let rule = Adam::default();
+/// let mut x = Matrix::from_element(2, 1, 1.0_f64);
+/// let g = Matrix::from_element(2, 1, 0.5);
+/// let mut state = rule.init(x.shape());
+/// rule.apply(&mut state, &mut x, &g);
+/// // The first Adam step moves every coordinate by about η against the gradient sign.
+/// assert!((x[0] - (1.0 - 0.001)).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Adam {
+    /// η: learning rate.
+    pub eta: f64,
+    /// (β₁, β₂): decay rates of the moment estimates.
+    pub beta: (f64, f64),
+    /// ε: added to the denominator.
+    pub epsilon: f64,
+}
+
+impl Adam {
+    /// Creates Adam with learning rate η = `eta` and the default β and ε.
+    ///
+    /// # Panics
+    /// If `eta` is negative or not finite, naming the value.
+    #[track_caller]
+    pub fn new(eta: f64) -> Self {
+        expect_valid(check_eta("Adam", eta));
+        Self {
+            eta,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Self {
+            eta: 0.001,
+            beta: (0.9, 0.999),
+            epsilon: 1e-8,
+        }
+    }
+}
+
+/// Per-parameter state of [`Adam`], [`AdaMax`], [`NAdam`] and [`AdaBelief`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdamState<T: Float> {
+    /// First moment estimate m (running mean of the gradient).
+    pub m: Matrix<T>,
+    /// Second moment estimate v (running mean of g², or of the largest |g|
+    /// for AdaMax, or of (g − m)² for AdaBelief).
+    pub v: Matrix<T>,
+    /// (β₁ᵗ, β₂ᵗ) for the next step t, used for bias correction.
+    pub beta_power: (T, T),
+}
+
+impl<T: Float> AdamState<T> {
+    fn new(shape: (usize, usize), beta: (f64, f64)) -> Self {
+        Self {
+            m: Matrix::zeros(shape.0, shape.1),
+            v: Matrix::zeros(shape.0, shape.1),
+            beta_power: (T::cast(beta.0), T::cast(beta.1)),
+        }
+    }
+
+    fn advance(&mut self, beta: (T, T)) {
+        self.beta_power = (self.beta_power.0 * beta.0, self.beta_power.1 * beta.1);
+    }
+}
+
+/// Constants of one Adam step, cast to `T`.
+#[derive(Clone, Copy)]
+struct AdamStep<T> {
+    eta: T,
+    beta: (T, T),
+    epsilon: T,
+    correction: (T, T),
+}
+
+impl<T: Float> AdamStep<T> {
+    fn new(rule: &Adam, beta_power: (T, T)) -> Self {
+        let one = T::one();
+        Self {
+            eta: T::cast(rule.eta),
+            beta: (T::cast(rule.beta.0), T::cast(rule.beta.1)),
+            epsilon: T::cast(rule.epsilon),
+            correction: (one - beta_power.0, one - beta_power.1),
+        }
+    }
+
+    /// Advances m and v with gradient g and returns the step.
+    #[inline(always)]
+    fn step(&self, g: T, m: &mut T, v: &mut T) -> T {
+        let one = T::one();
+        *m = self.beta.0 * *m + (one - self.beta.0) * g;
+        *v = self.beta.1 * *v + (one - self.beta.1) * g * g;
+        *m / self.correction.0 / ((*v / self.correction.1).sqrt() + self.epsilon) * self.eta
+    }
+}
+
+impl<T: Float> Rule<T> for Adam {
+    type State = AdamState<T>;
+
+    fn init(&self, shape: (usize, usize)) -> AdamState<T> {
+        AdamState::new(shape, self.beta)
+    }
+
+    #[track_caller]
+    fn apply(&self, state: &mut AdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
+        check_shapes("Adam", state.m.shape(), x, g);
+        let step = AdamStep::new(self, state.beta_power);
+        let moments = state
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.v.as_mut_slice());
+        for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments) {
+            *x -= step.step(g, m, v);
+        }
+        state.advance(step.beta);
+    }
+
+    #[track_caller]
+    fn transform(
+        &self,
+        state: &mut AdamState<T>,
+        x: &Matrix<T>,
+        dx: &mut Matrix<T>,
+        _context: &StepContext<T>,
+    ) -> Result<(), OptimError> {
+        check_shapes("Adam", state.m.shape(), x, dx);
+        let step = AdamStep::new(self, state.beta_power);
+        let moments = state
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.v.as_mut_slice());
+        for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
+            *dx = step.step(*dx, m, v);
+        }
+        state.advance(step.beta);
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), OptimError> {
+        check_eta("Adam", self.eta)?;
+        check_beta("Adam", "beta.0", self.beta.0)?;
+        check_beta("Adam", "beta.1", self.beta.1)?;
+        check_positive("Adam", "epsilon", self.epsilon)
+    }
+
+    fn eta(&self) -> Option<f64> {
+        Some(self.eta)
+    }
+
+    fn set_eta(&mut self, eta: f64) -> bool {
+        self.eta = eta;
+        true
+    }
+}
