@@ -20,9 +20,15 @@
 //! ```
 
 mod error;
+mod optimiser;
 mod rule;
 mod rules;
 
 pub use error::{DataError, OptimError, TrainError};
+pub use optimiser::{setup, Optimiser, OptimiserState};
 pub use rule::{Rule, StepContext};
-pub use rules::{Adam, AdamState};
+pub use rules::{
+    AdaBelief, AdaDelta, AdaDeltaState, AdaGrad, AdaMax, Adam, AdamState, AdamW, AmsGrad,
+    AmsGradState, ChainState, ClipGrad, ClipNorm, Descent, Lion, Momentum, NAdam, Nesterov, OAdam,
+    OAdamState, OptimiserChain, RAdam, RAdamState, RmsProp, RmsPropState, Shape, WeightDecay,
+};

@@ -11,8 +11,8 @@ use crate::OptimError;
 /// reads `global_norm`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepContext<T: Float> {
-    /// ‖dx‖₂ over every parameter of the step, measured on the steps as
-    /// they enter the current stage. `None` when one parameter is updated on
+    /// ‖dx‖ₚ over every parameter of the step, measured on the steps as
+    /// they enter the current stage, with p from [`Rule::global_norm_order`]. `None` when one parameter is updated on
     /// its own, and then a rule that needs a norm uses its parameter's norm.
     pub global_norm: Option<T>,
 }
@@ -110,10 +110,12 @@ pub trait Rule<T: Float> {
         1
     }
 
-    /// Whether stage `stage` needs [`StepContext::global_norm`].
-    fn needs_global_norm(&self, stage: usize) -> bool {
+    /// The order p of the norm that stage `stage` reads from
+    /// [`StepContext::global_norm`] (2 for the Euclidean norm, `f64::INFINITY`
+    /// for the maximum), or `None` if the stage reads no norm.
+    fn global_norm_order(&self, stage: usize) -> Option<f64> {
         let _ = stage;
-        false
+        None
     }
 
     /// Runs one stage of [`Rule::transform`]. A plain rule has one stage,
@@ -191,6 +193,21 @@ pub(crate) fn check_positive(
     )
 }
 
+/// Checks that a value is finite and not negative (λ, δ).
+pub(crate) fn check_non_negative(
+    rule: &'static str,
+    name: &'static str,
+    value: f64,
+) -> Result<(), OptimError> {
+    check(
+        rule,
+        name,
+        value,
+        value.is_finite() && value >= 0.0,
+        "a finite value >= 0",
+    )
+}
+
 pub(crate) fn check(
     rule: &'static str,
     name: &'static str,
@@ -217,3 +234,19 @@ pub(crate) fn expect_valid(result: Result<(), OptimError>) {
         panic!("{error}");
     }
 }
+
+/// Implements [`Rule::eta`] and [`Rule::set_eta`] for a rule with an `eta`
+/// field.
+macro_rules! eta_accessors {
+    () => {
+        fn eta(&self) -> Option<f64> {
+            Some(self.eta)
+        }
+
+        fn set_eta(&mut self, eta: f64) -> bool {
+            self.eta = eta;
+            true
+        }
+    };
+}
+pub(crate) use eta_accessors;

@@ -1,10 +1,10 @@
-//! Adam and the rules that share its two moment estimates: AdamW is in
-//! `chain.rs` (Adam followed by weight decay), the others live here.
+//! Adam and AdamW, which share their state and step.
 
 use ferroflux_linalg::{Float, Matrix};
 
 use crate::rule::{
-    check_beta, check_eta, check_positive, check_shapes, expect_valid, Rule, StepContext,
+    check_beta, check_eta, check_non_negative, check_positive, check_shapes, eta_accessors,
+    expect_valid, Rule, StepContext,
 };
 use crate::OptimError;
 
@@ -90,7 +90,7 @@ pub struct AdamState<T: Float> {
 }
 
 impl<T: Float> AdamState<T> {
-    fn new(shape: (usize, usize), beta: (f64, f64)) -> Self {
+    pub(crate) fn new(shape: (usize, usize), beta: (f64, f64)) -> Self {
         Self {
             m: Matrix::zeros(shape.0, shape.1),
             v: Matrix::zeros(shape.0, shape.1),
@@ -98,9 +98,22 @@ impl<T: Float> AdamState<T> {
         }
     }
 
-    fn advance(&mut self, beta: (T, T)) {
+    pub(crate) fn advance(&mut self, beta: (T, T)) {
         self.beta_power = (self.beta_power.0 * beta.0, self.beta_power.1 * beta.1);
     }
+}
+
+/// Checks η, β and ε of a rule of the Adam family.
+pub(crate) fn check_adam_like(
+    rule: &'static str,
+    eta: f64,
+    beta: (f64, f64),
+    epsilon: f64,
+) -> Result<(), OptimError> {
+    check_eta(rule, eta)?;
+    check_beta(rule, "beta.0", beta.0)?;
+    check_beta(rule, "beta.1", beta.1)?;
+    check_positive(rule, "epsilon", epsilon)
 }
 
 /// Constants of one Adam step, cast to `T`.
@@ -113,23 +126,29 @@ struct AdamStep<T> {
 }
 
 impl<T: Float> AdamStep<T> {
-    fn new(rule: &Adam, beta_power: (T, T)) -> Self {
+    fn new(eta: f64, beta: (f64, f64), epsilon: f64, beta_power: (T, T)) -> Self {
         let one = T::one();
         Self {
-            eta: T::cast(rule.eta),
-            beta: (T::cast(rule.beta.0), T::cast(rule.beta.1)),
-            epsilon: T::cast(rule.epsilon),
+            eta: T::cast(eta),
+            beta: (T::cast(beta.0), T::cast(beta.1)),
+            epsilon: T::cast(epsilon),
             correction: (one - beta_power.0, one - beta_power.1),
         }
+    }
+
+    /// Advances m and v with gradient g and returns the step for η = 1.
+    #[inline(always)]
+    fn unit_step(&self, g: T, m: &mut T, v: &mut T) -> T {
+        let one = T::one();
+        *m = self.beta.0 * *m + (one - self.beta.0) * g;
+        *v = self.beta.1 * *v + (one - self.beta.1) * g * g;
+        *m / self.correction.0 / ((*v / self.correction.1).sqrt() + self.epsilon)
     }
 
     /// Advances m and v with gradient g and returns the step.
     #[inline(always)]
     fn step(&self, g: T, m: &mut T, v: &mut T) -> T {
-        let one = T::one();
-        *m = self.beta.0 * *m + (one - self.beta.0) * g;
-        *v = self.beta.1 * *v + (one - self.beta.1) * g * g;
-        *m / self.correction.0 / ((*v / self.correction.1).sqrt() + self.epsilon) * self.eta
+        self.unit_step(g, m, v) * self.eta
     }
 }
 
@@ -143,7 +162,7 @@ impl<T: Float> Rule<T> for Adam {
     #[track_caller]
     fn apply(&self, state: &mut AdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("Adam", state.m.shape(), x, g);
-        let step = AdamStep::new(self, state.beta_power);
+        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
         let moments = state
             .m
             .as_mut_slice()
@@ -164,7 +183,7 @@ impl<T: Float> Rule<T> for Adam {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("Adam", state.m.shape(), x, dx);
-        let step = AdamStep::new(self, state.beta_power);
+        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
         let moments = state
             .m
             .as_mut_slice()
@@ -178,18 +197,147 @@ impl<T: Float> Rule<T> for Adam {
     }
 
     fn validate(&self) -> Result<(), OptimError> {
-        check_eta("Adam", self.eta)?;
-        check_beta("Adam", "beta.0", self.beta.0)?;
-        check_beta("Adam", "beta.1", self.beta.1)?;
-        check_positive("Adam", "epsilon", self.epsilon)
+        check_adam_like("Adam", self.eta, self.beta, self.epsilon)
     }
 
-    fn eta(&self) -> Option<f64> {
-        Some(self.eta)
+    eta_accessors!();
+}
+
+/// AdamW (Loshchilov & Hutter, 2019): Adam with weight decay applied to the
+/// parameter directly rather than through the gradient's moments.
+///
+/// Hyper-parameters, with Optimisers.jl's defaults:
+/// - η (`eta`, default 0.001): learning rate.
+/// - β = (β₁, β₂) (`beta`, default (0.9, 0.999)): decay rates of the moment
+///   estimates.
+/// - λ (`lambda`, default 0): weight decay.
+/// - ε (`epsilon`, default 1e-8): added outside the square root.
+/// - `couple` (default true): whether η multiplies the decay.
+///
+/// With u the Adam step for η = 1 (see [`Adam`]):
+///
+/// ```text
+/// couple = true:   x ← x − η·(u + λ·x)     (PyTorch's AdamW, Optimisers.jl ≥ 0.4)
+/// couple = false:  x ← x − η·u − λ·x       (the paper's decoupled form)
+/// ```
+///
+/// PyTorch's `torch.optim.AdamW` uses the coupled form with
+/// `weight_decay=0.01`; Optimisers.jl defaults to λ = 0, which we follow, so
+/// set `lambda` to get any decay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamW {
+    /// η: learning rate.
+    pub eta: f64,
+    /// (β₁, β₂): decay rates of the moment estimates.
+    pub beta: (f64, f64),
+    /// λ: weight decay.
+    pub lambda: f64,
+    /// ε: added to the denominator.
+    pub epsilon: f64,
+    /// Whether the decay is multiplied by η.
+    pub couple: bool,
+}
+
+impl AdamW {
+    /// Creates AdamW with learning rate η = `eta`, decay λ = `lambda` and
+    /// the other defaults.
+    ///
+    /// # Panics
+    /// If `eta` or `lambda` is negative or not finite, naming the value.
+    #[track_caller]
+    pub fn new(eta: f64, lambda: f64) -> Self {
+        expect_valid(check_eta("AdamW", eta));
+        expect_valid(check_non_negative("AdamW", "lambda", lambda));
+        Self {
+            eta,
+            lambda,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for AdamW {
+    fn default() -> Self {
+        Self {
+            eta: 0.001,
+            beta: (0.9, 0.999),
+            lambda: 0.0,
+            epsilon: 1e-8,
+            couple: true,
+        }
+    }
+}
+
+impl AdamW {
+    #[inline(always)]
+    fn decayed<T: Float>(
+        &self,
+        step: &AdamStep<T>,
+        lambda: T,
+        x: T,
+        g: T,
+        m: &mut T,
+        v: &mut T,
+    ) -> T {
+        let unit = step.unit_step(g, m, v);
+        if self.couple {
+            step.eta * (unit + lambda * x)
+        } else {
+            step.eta * unit + lambda * x
+        }
+    }
+}
+
+impl<T: Float> Rule<T> for AdamW {
+    type State = AdamState<T>;
+
+    fn init(&self, shape: (usize, usize)) -> AdamState<T> {
+        AdamState::new(shape, self.beta)
     }
 
-    fn set_eta(&mut self, eta: f64) -> bool {
-        self.eta = eta;
-        true
+    #[track_caller]
+    fn apply(&self, state: &mut AdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
+        check_shapes("AdamW", state.m.shape(), x, g);
+        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
+        let lambda = T::cast(self.lambda);
+        let moments = state
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.v.as_mut_slice());
+        for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments) {
+            *x -= self.decayed(&step, lambda, *x, g, m, v);
+        }
+        state.advance(step.beta);
     }
+
+    #[track_caller]
+    fn transform(
+        &self,
+        state: &mut AdamState<T>,
+        x: &Matrix<T>,
+        dx: &mut Matrix<T>,
+        _context: &StepContext<T>,
+    ) -> Result<(), OptimError> {
+        check_shapes("AdamW", state.m.shape(), x, dx);
+        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
+        let lambda = T::cast(self.lambda);
+        let moments = state
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.v.as_mut_slice());
+        for ((&x, dx), (m, v)) in x.as_slice().iter().zip(dx.as_mut_slice()).zip(moments) {
+            *dx = self.decayed(&step, lambda, x, *dx, m, v);
+        }
+        state.advance(step.beta);
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), OptimError> {
+        check_adam_like("AdamW", self.eta, self.beta, self.epsilon)?;
+        check_non_negative("AdamW", "lambda", self.lambda)
+    }
+
+    eta_accessors!();
 }
