@@ -1,0 +1,58 @@
+//! The generic rules of unary elementwise ops.
+//!
+//! An elementwise op `y = f(x)` has a diagonal Jacobian, so the reverse rule
+//! `x̄ = f'(x)·ȳ` and the forward rule `ẏ = f'(x)·ẋ` are the same scalar map
+//! applied to a cotangent or a tangent. Each op therefore supplies its value
+//! and that one map.
+
+use ferroflux_linalg::{Float, Matrix};
+
+use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::tensor::Tensor;
+
+/// A unary elementwise op.
+pub(crate) trait Elementwise<T: Float> {
+    const NAME: &'static str;
+
+    /// `f(x)`, with the op's attributes (exponent, slope, bounds).
+    fn value(x: T, attrs: &Attrs<T>) -> T;
+
+    /// `f'(x)·t`, given `x` and `y = f(x)`. Taking `t` lets an op return 0
+    /// for `t = 0` where `f'(x)` is infinite (sqrt at 0).
+    fn derivative(t: T, x: T, y: T, attrs: &Attrs<T>) -> T;
+}
+
+/// Applies `E` to every element of `x`, recording it when `x` is tracked.
+pub(crate) fn apply<T: Float, E: Elementwise<T>>(x: &Tensor<T>, attrs: Attrs<T>) -> Tensor<T> {
+    let (rows, cols) = x.shape();
+    let mut out = Output::new(&[x], rows, cols);
+    for (y, &xv) in out.matrix().iter_mut().zip(x.value.iter()) {
+        *y = E::value(xv, &attrs);
+    }
+    let rule = Rule {
+        name: E::NAME,
+        vjp: vjp::<T, E>,
+        jvp: jvp::<T, E>,
+    };
+    out.finish(&[x], rule, attrs)
+}
+
+fn vjp<T: Float, E: Elementwise<T>>(v: &mut Vjp<'_, T>) {
+    let (x, y, ybar, attrs) = (v.x(0), v.y, v.ybar, v.attrs);
+    if let Some(g) = v.grad(0) {
+        let parts = g.iter_mut().zip(x.iter()).zip(y.iter()).zip(ybar.iter());
+        for (((g, &x), &y), &t) in parts {
+            *g += E::derivative(t, x, y, &attrs);
+        }
+    }
+}
+
+fn jvp<T: Float, E: Elementwise<T>>(j: &Jvp<'_, T>) -> Matrix<T> {
+    let (x, xdot) = (j.x(0), j.xdot(0));
+    let mut out = xdot.clone();
+    let parts = out.iter_mut().zip(x.iter()).zip(j.y.iter());
+    for ((t, &x), &y) in parts {
+        *t = E::derivative(*t, x, y, &j.attrs);
+    }
+    out
+}

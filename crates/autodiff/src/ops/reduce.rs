@@ -1,0 +1,210 @@
+//! Reductions: sums and means (of all elements, per column, per row), the
+//! Frobenius norm and the dot product.
+
+use ferroflux_linalg::{Float, Matrix};
+
+use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::tensor::Tensor;
+
+/// Which elements a sum adds up, as Flux's `dims`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    /// Everything, giving `1 x 1`.
+    All = 0,
+    /// Each column (`dims = 1`), giving `1 x n`.
+    Columns = 1,
+    /// Each row (`dims = 2`), giving `m x 1`.
+    Rows = 2,
+}
+
+impl Axis {
+    fn from_attr(v: usize) -> Self {
+        match v {
+            0 => Axis::All,
+            1 => Axis::Columns,
+            _ => Axis::Rows,
+        }
+    }
+
+    fn output_shape(self, (m, n): (usize, usize)) -> (usize, usize) {
+        match self {
+            Axis::All => (1, 1),
+            Axis::Columns => (1, n),
+            Axis::Rows => (m, 1),
+        }
+    }
+
+    /// Offset in the reduced output that element `(i, j)` adds into.
+    #[inline(always)]
+    fn target(self, i: usize, j: usize) -> usize {
+        match self {
+            Axis::All => 0,
+            Axis::Columns => j,
+            Axis::Rows => i,
+        }
+    }
+}
+
+/// `scale · Σ x` over `axis` into `out`, which must have the reduced shape.
+fn reduce_into<T: Float>(x: &Matrix<T>, axis: Axis, scale: T, out: &mut Matrix<T>) {
+    out.fill(T::zero());
+    let m = x.nrows();
+    let o = out.as_mut_slice();
+    for (j, col) in x.as_slice().chunks_exact(m.max(1)).enumerate() {
+        for (i, &v) in col.iter().enumerate() {
+            o[axis.target(i, j)] += v;
+        }
+    }
+    o.iter_mut().for_each(|v| *v *= scale);
+}
+
+fn sum_op<T: Float>(x: &Tensor<T>, axis: Axis, scale: T) -> Tensor<T> {
+    let (r, c) = axis.output_shape(x.shape());
+    let mut out = Output::new(&[x], r, c);
+    reduce_into(&x.value, axis, scale, out.matrix());
+    let rule = Rule {
+        name: "sum",
+        vjp: sum_vjp::<T>,
+        jvp: sum_jvp::<T>,
+    };
+    let attrs = Attrs {
+        scalars: [scale, T::zero()],
+        ints: [axis as usize, 0, 0],
+    };
+    out.finish(&[x], rule, attrs)
+}
+
+// y = s·Σ x over the axis, so every x_ij receives s times the cotangent of
+// the output element it was added into.
+fn sum_vjp<T: Float>(v: &mut Vjp<'_, T>) {
+    let (axis, scale, ybar) = (Axis::from_attr(v.attrs.ints[0]), v.attrs.scalars[0], v.ybar);
+    let Some(g) = v.grad(0) else { return };
+    let m = g.nrows();
+    let t = ybar.as_slice();
+    for (j, col) in g.as_mut_slice().chunks_exact_mut(m.max(1)).enumerate() {
+        for (i, gv) in col.iter_mut().enumerate() {
+            *gv += scale * t[axis.target(i, j)];
+        }
+    }
+}
+
+fn sum_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
+    let axis = Axis::from_attr(j.attrs.ints[0]);
+    let mut out = Matrix::zeros(j.y.nrows(), j.y.ncols());
+    reduce_into(j.xdot(0), axis, j.attrs.scalars[0], &mut out);
+    out
+}
+
+fn count<T: Float>(n: usize) -> T {
+    T::one() / T::cast_usize(n)
+}
+
+fn norm_vjp<T: Float>(v: &mut Vjp<'_, T>) {
+    // ∂‖x‖/∂x = x/‖x‖; at the zero matrix the gradient is taken as 0.
+    let (x, y, t) = (v.x(0), v.y[0], v.ybar[0]);
+    if y == T::zero() {
+        return;
+    }
+    if let Some(g) = v.grad(0) {
+        let s = t / y;
+        g.iter_mut().zip(x.iter()).for_each(|(g, &x)| *g += s * x);
+    }
+}
+
+fn norm_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
+    // ẏ = ⟨x, ẋ⟩/‖x‖, and 0 at the zero matrix.
+    let y = j.y[0];
+    let d = if y == T::zero() {
+        T::zero()
+    } else {
+        j.x(0).dot(j.xdot(0)) / y
+    };
+    Matrix::from_element(1, 1, d)
+}
+
+fn dot_vjp<T: Float>(v: &mut Vjp<'_, T>) {
+    // y = Σ a∘b: ā += ȳ·b, b̄ += ȳ·a
+    let (a, b, t) = (v.x(0), v.x(1), v.ybar[0]);
+    if let Some(g) = v.grad(0) {
+        g.iter_mut().zip(b.iter()).for_each(|(g, &b)| *g += t * b);
+    }
+    if let Some(g) = v.grad(1) {
+        g.iter_mut().zip(a.iter()).for_each(|(g, &a)| *g += t * a);
+    }
+}
+
+fn dot_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
+    let d = j.xdot(0).dot(j.x(1)) + j.x(0).dot(j.xdot(1));
+    Matrix::from_element(1, 1, d)
+}
+
+impl<T: Float> Tensor<T> {
+    /// Returns the sum of all elements as `1 x 1`.
+    pub fn sum(&self) -> Tensor<T> {
+        sum_op(self, Axis::All, T::one())
+    }
+
+    /// Returns the mean of all elements as `1 x 1` (NaN for an empty tensor).
+    pub fn mean(&self) -> Tensor<T> {
+        sum_op(self, Axis::All, count(self.len()))
+    }
+
+    /// Returns the sum of each column as `1 x n` (Flux's `sum(x; dims = 1)`).
+    pub fn sum_cols(&self) -> Tensor<T> {
+        sum_op(self, Axis::Columns, T::one())
+    }
+
+    /// Returns the sum of each row as `m x 1` (Flux's `sum(x; dims = 2)`).
+    pub fn sum_rows(&self) -> Tensor<T> {
+        sum_op(self, Axis::Rows, T::one())
+    }
+
+    /// Returns the mean of each column as `1 x n` (Flux's `mean(x; dims = 1)`).
+    pub fn mean_cols(&self) -> Tensor<T> {
+        sum_op(self, Axis::Columns, count(self.nrows()))
+    }
+
+    /// Returns the mean of each row as `m x 1` (Flux's `mean(x; dims = 2)`).
+    pub fn mean_rows(&self) -> Tensor<T> {
+        sum_op(self, Axis::Rows, count(self.ncols()))
+    }
+
+    /// Returns the Frobenius norm `‖x‖ = √(Σ x²)` as `1 x 1`.
+    ///
+    /// The derivative `x/‖x‖` is undefined at the zero matrix; there the
+    /// gradient is zero rather than NaN, a subgradient of the norm.
+    pub fn norm(&self) -> Tensor<T> {
+        let mut out = Output::new(&[self], 1, 1);
+        out.matrix()[0] = self.value.norm();
+        let rule = Rule {
+            name: "norm",
+            vjp: norm_vjp::<T>,
+            jvp: norm_jvp::<T>,
+        };
+        out.finish(&[self], rule, Attrs::default())
+    }
+
+    /// Returns `Σ self∘rhs`, the sum of elementwise products, as `1 x 1`.
+    ///
+    /// # Panics
+    /// If the shapes differ; the message names both.
+    #[track_caller]
+    pub fn dot(&self, rhs: &Tensor<T>) -> Tensor<T> {
+        assert!(
+            self.shape() == rhs.shape(),
+            "dot: the operands are {}x{} and {}x{}; they must have the same shape",
+            self.nrows(),
+            self.ncols(),
+            rhs.nrows(),
+            rhs.ncols()
+        );
+        let mut out = Output::new(&[self, rhs], 1, 1);
+        out.matrix()[0] = self.value.dot(&rhs.value);
+        let rule = Rule {
+            name: "dot",
+            vjp: dot_vjp::<T>,
+            jvp: dot_jvp::<T>,
+        };
+        out.finish(&[self, rhs], rule, Attrs::default())
+    }
+}
