@@ -1,0 +1,273 @@
+//! The [`Layer`] trait that every layer, chain and activation implements.
+
+use std::any::Any;
+use std::fmt;
+
+use ferroflux_autodiff::{Param, Params, Tensor};
+use ferroflux_linalg::{Float, Matrix};
+
+use crate::activation::function_name;
+
+/// A parameter or state matrix of a model with its structural name, such as
+/// `0.weight` for the weight of the first layer of a chain.
+#[derive(Debug, Clone)]
+pub struct NamedParam<T: Float> {
+    /// Dot-separated path: the position in each enclosing chain, then the field.
+    pub name: String,
+    /// The matrix (shared with the layer: editing it edits the model).
+    pub param: Param<T>,
+    /// `false` for state that training must not change through gradients,
+    /// such as the running statistics of [`crate::BatchNorm`].
+    pub trainable: bool,
+}
+
+/// Training or test behaviour of layers that differ between the two:
+/// [`crate::Dropout`] and [`crate::BatchNorm`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Dropout drops, BatchNorm normalises with batch statistics and updates
+    /// its running statistics. The default, as in PyTorch.
+    #[default]
+    Train,
+    /// Dropout passes its input through, BatchNorm normalises with its
+    /// running statistics.
+    Test,
+}
+
+/// A differentiable function of a batch with trainable parameters.
+///
+/// A batch is a matrix with one sample per column (features x batch), as in
+/// Flux. One method, [`Layer::apply`], defines the computation on tensors;
+/// [`Layer::forward`] runs it on a plain matrix, so the same code serves
+/// inference and, inside [`ferroflux_autodiff::gradient`], differentiation.
+///
+/// Every function `Fn(&Tensor<T>) -> Tensor<T>` is a layer without
+/// parameters, which is how [`crate::softmax`] sits in a chain.
+///
+/// ```
+/// use ferroflux_linalg::Matrix;
+/// use ferroflux_nn::{relu, Chain, Dense, Layer};
+///
+/// let model = Chain::new((Dense::new(3, 4, relu), Dense::new(4, 2, identity)));
+/// # use ferroflux_nn::identity;
+/// let y = model.forward(&Matrix::<f32>::zeros(3, 5));
+/// assert_eq!(y.shape(), (2, 5));
+/// assert_eq!(model.params().count_elements(), 4 * 3 + 4 + 2 * 4 + 2);
+/// ```
+pub trait Layer<T: Float = f32>: 'static {
+    /// Applies the layer to a batch. Inside a gradient computation the
+    /// operations are recorded; outside they are evaluated directly.
+    ///
+    /// # Panics
+    ///
+    /// If the input has the wrong number of rows for the layer, naming the
+    /// layer and both sizes.
+    fn apply(&self, x: &Tensor<T>) -> Tensor<T>;
+
+    /// Applies the layer to a plain matrix and returns a plain matrix.
+    ///
+    /// # Panics
+    ///
+    /// As [`Layer::apply`].
+    #[track_caller]
+    fn forward(&self, x: &Matrix<T>) -> Matrix<T> {
+        self.apply(&Tensor::constant(x.clone())).to_matrix()
+    }
+
+    /// Appends this layer's parameters and state to `out`, each name prefixed
+    /// by `prefix` (empty at the top level). The default has none.
+    fn collect_params(&self, prefix: &str, out: &mut Vec<NamedParam<T>>) {
+        let _ = (prefix, out);
+    }
+
+    /// The trainable parameters, in the order of [`Layer::named_params`].
+    fn params(&self) -> Params<T> {
+        let named = self.named_params();
+        Params::new(named.iter().filter(|p| p.trainable).map(|p| &p.param))
+    }
+
+    /// Every parameter and state matrix with its structural name.
+    fn named_params(&self) -> Vec<NamedParam<T>> {
+        let mut out = Vec::new();
+        self.collect_params("", &mut out);
+        out
+    }
+
+    /// Switches [`Mode`] for this layer and every layer inside it. The default does nothing.
+    fn set_mode(&self, mode: Mode) {
+        let _ = mode;
+    }
+
+    /// Writes the one-line description, e.g. `Dense(10 => 5, sigmoid)`.
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+
+    /// The lines of the multi-line description, each with its `#` comment
+    /// (possibly empty), indented by `indent` spaces. The default is one
+    /// line from [`Layer::describe`] with the parameter count; containers
+    /// such as [`crate::Chain`] list their children between brackets.
+    fn tree_lines(&self, indent: usize) -> Vec<TreeLine> {
+        vec![TreeLine {
+            text: format!("{:indent$}{}", "", compact(self)),
+            comment: param_comment(&self.named_params()),
+        }]
+    }
+
+    /// The layer as [`Any`], so that [`crate::Chain::get`] can return a concrete type.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// One line of a layer's multi-line description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeLine {
+    /// The indented text, e.g. `  Dense(10 => 5, sigmoid),`.
+    pub text: String,
+    /// The comment after `#`, or empty.
+    pub comment: String,
+}
+
+/// Column at which the multi-line description aligns its `#` comments.
+const COMMENT_COLUMN: usize = 40;
+
+/// The one-line description of a layer as a string.
+pub(crate) fn compact<T: Float, L: Layer<T> + ?Sized>(layer: &L) -> String {
+    struct Describe<'a>(&'a dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result);
+    impl fmt::Display for Describe<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            (self.0)(f)
+        }
+    }
+    Describe(&|f| layer.describe(f)).to_string()
+}
+
+/// `55 parameters`, with `, plus 8 non-trainable` for state, or empty.
+pub(crate) fn param_comment<T: Float>(named: &[NamedParam<T>]) -> String {
+    let trainable: usize = named
+        .iter()
+        .filter(|p| p.trainable)
+        .map(|p| p.param.len())
+        .sum();
+    let state: usize = named
+        .iter()
+        .filter(|p| !p.trainable)
+        .map(|p| p.param.len())
+        .sum();
+    match (trainable, state) {
+        (0, 0) => String::new(),
+        (n, 0) => format!("{n} parameters"),
+        (n, s) => format!("{n} parameters, plus {s} non-trainable"),
+    }
+}
+
+/// The tree lines of a container: `header(`, each child's lines indented
+/// by two more spaces with a comma after the child's last line, then `)`.
+pub(crate) fn container_lines<T: Float>(
+    header: &str,
+    children: &[&dyn Layer<T>],
+    indent: usize,
+) -> Vec<TreeLine> {
+    let mut lines = vec![TreeLine {
+        text: format!("{:indent$}{header}(", ""),
+        comment: String::new(),
+    }];
+    for child in children {
+        let mut child_lines = child.tree_lines(indent + 2);
+        if let Some(last) = child_lines.last_mut() {
+            last.text.push(',');
+        }
+        lines.extend(child_lines);
+    }
+    lines.push(TreeLine {
+        text: format!("{:indent$})", ""),
+        comment: String::new(),
+    });
+    lines
+}
+
+/// The `Display` of every layer: one line by default; under the alternate
+/// flag (`{:#}`) the multi-line tree with parameter counts and, for
+/// containers, a total, in the style of Flux's REPL output.
+pub(crate) fn display_layer<T: Float, L: Layer<T> + ?Sized>(
+    layer: &L,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    if !f.alternate() {
+        return layer.describe(f);
+    }
+
+    let mut lines = layer.tree_lines(0);
+    if lines.len() > 1 {
+        let named = layer.named_params();
+        let elements: usize = named.iter().map(|p| p.param.len()).sum();
+        let bytes = elements * std::mem::size_of::<T>();
+        if let Some(last) = lines.last_mut() {
+            last.comment = format!(
+                "Total: {} arrays, {elements} parameters, {bytes} bytes",
+                named.len()
+            );
+        }
+    }
+
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            writeln!(f)?;
+        }
+        f.write_str(&line.text)?;
+        if !line.comment.is_empty() {
+            let pad = COMMENT_COLUMN.saturating_sub(line.text.len());
+            write!(f, "{:pad$}  # {}", "", line.comment)?;
+        }
+    }
+    Ok(())
+}
+
+impl<T: Float> fmt::Display for dyn Layer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        display_layer(self, f)
+    }
+}
+
+impl<T: Float> fmt::Debug for dyn Layer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
+    }
+}
+
+/// A function of a tensor is a layer without parameters, named after the function.
+impl<T, F> Layer<T> for F
+where
+    T: Float,
+    F: Fn(&Tensor<T>) -> Tensor<T> + 'static,
+{
+    fn apply(&self, x: &Tensor<T>) -> Tensor<T> {
+        self(x)
+    }
+
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&function_name::<F>())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Joins a prefix and a field name with a dot, leaving out an empty prefix.
+pub(crate) fn join_name(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// Implements `Display` through [`display_layer`] for concrete layer types.
+macro_rules! display_via_layer {
+    ($($ty:ident),* $(,)?) => {$(
+        impl<T: ferroflux_linalg::Float> std::fmt::Display for $ty<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                $crate::layer::display_layer::<T, Self>(self, f)
+            }
+        }
+    )*};
+}
+pub(crate) use display_via_layer;
