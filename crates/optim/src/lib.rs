@@ -19,11 +19,19 @@
 //! assert!(x.norm() < 0.05);
 //! ```
 
+mod callback;
+mod data;
 mod error;
 mod optimiser;
 mod rule;
 mod rules;
+mod train;
 
+pub use callback::{
+    early_stopping, plateau, progress_bar, throttle, Callback, Control, EarlyStopping,
+    EpochSummary, Plateau, Progress, ProgressBar, Throttle,
+};
+pub use data::{DataLoader, DataLoaderIter};
 pub use error::{DataError, OptimError, TrainError};
 pub use optimiser::{setup, Optimiser, OptimiserState};
 pub use rule::{Rule, StepContext};
@@ -32,3 +40,4 @@ pub use rules::{
     AmsGradState, ChainState, ClipGrad, ClipNorm, Descent, Lion, Momentum, NAdam, Nesterov, OAdam,
     OAdamState, OptimiserChain, RAdam, RAdamState, RmsProp, RmsPropState, Shape, WeightDecay,
 };
+pub use train::{epochs, train, train_with, Batch, IntoTensor, TrainReport};
