@@ -1,0 +1,206 @@
+//! The one error type of the crate.
+
+use std::path::PathBuf;
+
+use ferroflux_linalg::LinalgError;
+
+/// Everything that can go wrong when reading series or fitting a
+/// factorisation. Each message names the offending value, the expected range
+/// or shape and what to change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FactorizeError {
+    // ---- input data ----
+    /// The data matrix has no rows or no columns.
+    #[error("the data matrix is {rows}x{cols}; it needs at least one time step (row) and one series (column)")]
+    EmptyMatrix {
+        /// Number of rows (time steps).
+        rows: usize,
+        /// Number of columns (series).
+        cols: usize,
+    },
+
+    /// The data matrix holds NaN or an infinity.
+    #[error("the data matrix holds {value} at row {row}, column {col} (0-based); remove or interpolate non-finite values first")]
+    NonFinite {
+        /// Row of the first non-finite entry (0-based).
+        row: usize,
+        /// Column of the first non-finite entry (0-based).
+        col: usize,
+        /// The value found there.
+        value: f64,
+    },
+
+    /// Every entry of the data matrix is zero.
+    #[error(
+        "every entry of the {rows}x{cols} data matrix is zero, so there is nothing to factorise"
+    )]
+    AllZero {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+    },
+
+    /// Per-series scaling cannot divide by this series' mean or deviation.
+    #[error("cannot scale series {series} by its {statistic}: the {statistic} is {value:e}; use Scaling::{alternative} or Scaling::None")]
+    Scaling {
+        /// Column index of the series.
+        series: usize,
+        /// `"mean"` or `"standard deviation"`.
+        statistic: &'static str,
+        /// The statistic that was (nearly) zero.
+        value: f64,
+        /// The scaling to suggest instead.
+        alternative: &'static str,
+    },
+
+    // ---- settings ----
+    /// The number of components is outside `1..=n`.
+    #[error("invalid number of components k = {k}: it must be between 1 and the number of series n = {n}")]
+    InvalidRank {
+        /// The requested number of components.
+        k: usize,
+        /// The number of series (columns of the data).
+        n: usize,
+    },
+
+    /// The Dirichlet concentration is not positive.
+    #[error("invalid Dirichlet concentration alpha = {alpha}: it must be a finite number > 0 (alpha < 1 favours sparse weights, 1 is a flat prior)")]
+    InvalidAlpha {
+        /// The value given.
+        alpha: f64,
+    },
+
+    /// Another setting is outside its range.
+    #[error("invalid {name} = {value}: expected {expected}")]
+    InvalidSetting {
+        /// The builder method that set it.
+        name: &'static str,
+        /// The value given, formatted.
+        value: String,
+        /// The valid range, in words.
+        expected: &'static str,
+    },
+
+    /// A warm start or initial factor has the wrong shape.
+    #[error(
+        "invalid {name}: expected a {expected_rows}x{expected_cols} matrix, got {rows}x{cols}"
+    )]
+    ShapeMismatch {
+        /// Which matrix.
+        name: &'static str,
+        /// Expected rows.
+        expected_rows: usize,
+        /// Expected columns.
+        expected_cols: usize,
+        /// Rows given.
+        rows: usize,
+        /// Columns given.
+        cols: usize,
+    },
+
+    // ---- solver ----
+    /// The cost became NaN or infinite during the fit.
+    #[error("the cost became {cost} at iteration {iteration}; lower the learning rate or scale the series (Scaling::StdDev)")]
+    Diverged {
+        /// The iteration (0-based) whose cost was not finite.
+        iteration: usize,
+        /// The cost found.
+        cost: f64,
+    },
+
+    /// The SVD behind an initialisation, the noise estimate or the baseline failed.
+    #[error("the SVD of the data failed: {0}")]
+    Svd(#[from] LinalgError),
+
+    // ---- files ----
+    /// The input file does not exist.
+    #[error("file not found: {path}; check the path and the working directory")]
+    FileNotFound {
+        /// The path that was opened.
+        path: PathBuf,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// `"read"` or `"write"`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The CSV file holds no data rows.
+    #[error("{path} holds no data rows; expected one row per time step and one column per series")]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A row has a different number of cells than the first row.
+    #[error("{path}, line {line}: expected {expected} cells like the first row, found {found}; every row needs one value per series")]
+    RaggedRow {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// Cells in the first row.
+        expected: usize,
+        /// Cells in this row.
+        found: usize,
+    },
+
+    /// A cell is not a number.
+    #[error("{path}, line {line}, column {column}: cannot read {cell:?} as a number; every cell after the optional header must be numeric")]
+    NonNumeric {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+        /// The text of the cell.
+        cell: String,
+    },
+
+    /// The CSV parser rejected the file (for example invalid UTF-8 or a broken quote).
+    #[error("{path}, line {line}: {message}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number, 0 if unknown.
+        line: u64,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// Checks that a setting is finite and positive.
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<(), FactorizeError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(FactorizeError::InvalidSetting {
+            name,
+            value: value.to_string(),
+            expected: "a finite number > 0",
+        })
+    }
+}
+
+/// Checks that a setting is finite and not negative.
+pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), FactorizeError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(FactorizeError::InvalidSetting {
+            name,
+            value: value.to_string(),
+            expected: "a finite number >= 0",
+        })
+    }
+}

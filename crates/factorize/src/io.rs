@@ -1,0 +1,280 @@
+//! Reading series from CSV and writing factors to CSV.
+//!
+//! The input layout is one column per series and one row per time step, with
+//! an optional header row of series names, which is how the data files under
+//! `data/` are stored. Output files are written atomically: into a temporary
+//! file in the target folder, then renamed over the target, so a reader never
+//! sees half a file.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use ferroflux_linalg::Matrix;
+
+use crate::FactorizeError;
+
+/// A set of series read from a file: `values` is T x n, one series per
+/// column, and `names` holds the header row if the file had one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesData {
+    /// T x n values, one column per series.
+    pub values: Matrix<f64>,
+    /// The n series names from the header row, if there was one.
+    pub names: Option<Vec<String>>,
+}
+
+/// Whether the first row of a CSV file holds series names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Header {
+    /// Decide from the content (see [`read_series_csv`]).
+    #[default]
+    Auto,
+    /// The first row is a header.
+    Present,
+    /// Every row is data.
+    Absent,
+}
+
+/// Reads a CSV file of series: one column per series, one row per time
+/// step, an optional header row of names, cells separated by commas.
+///
+/// The header is detected as [`Header::Auto`] does it: the first row is a
+/// header if one of its cells is not a number, or if all of its cells are
+/// integers (such as years) while a later row holds a number with a decimal
+/// point or exponent. Use [`read_series_csv_with`] to state it explicitly.
+///
+/// # Errors
+/// [`FactorizeError::FileNotFound`] and [`FactorizeError::Io`] name the path;
+/// [`FactorizeError::EmptyFile`] if no data row is left;
+/// [`FactorizeError::RaggedRow`] names the line and both cell counts;
+/// [`FactorizeError::NonNumeric`] names the line, the column and the cell.
+pub fn read_series_csv(path: &Path) -> Result<SeriesData, FactorizeError> {
+    read_series_csv_with(path, Header::Auto)
+}
+
+/// Reads a CSV file of series like [`read_series_csv`], with the header
+/// stated explicitly.
+///
+/// # Errors
+/// As [`read_series_csv`].
+pub fn read_series_csv_with(path: &Path, header: Header) -> Result<SeriesData, FactorizeError> {
+    let rows = read_rows(path)?;
+    let Some(first) = rows.first() else {
+        return Err(FactorizeError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    };
+    let width = first.cells.len();
+    for row in &rows {
+        if row.cells.len() != width {
+            return Err(FactorizeError::RaggedRow {
+                path: path.to_path_buf(),
+                line: row.line,
+                expected: width,
+                found: row.cells.len(),
+            });
+        }
+    }
+
+    let has_header = match header {
+        Header::Present => true,
+        Header::Absent => false,
+        Header::Auto => detect_header(&rows),
+    };
+    log::debug!(
+        "{}: header row {}",
+        path.display(),
+        if has_header { "found" } else { "absent" }
+    );
+    let data_rows = if has_header { &rows[1..] } else { &rows[..] };
+    if data_rows.is_empty() {
+        return Err(FactorizeError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+
+    let mut values = Matrix::zeros(data_rows.len(), width);
+    for (i, row) in data_rows.iter().enumerate() {
+        for (j, cell) in row.cells.iter().enumerate() {
+            values[(i, j)] = parse_number(cell).ok_or_else(|| FactorizeError::NonNumeric {
+                path: path.to_path_buf(),
+                line: row.line,
+                column: j + 1,
+                cell: cell.clone(),
+            })?;
+        }
+    }
+    let names = has_header.then(|| first.cells.clone());
+    Ok(SeriesData { values, names })
+}
+
+/// One record of the file with its 1-based line number.
+struct Row {
+    line: u64,
+    cells: Vec<String>,
+}
+
+fn read_rows(path: &Path) -> Result<Vec<Row>, FactorizeError> {
+    let file = File::open(path).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => FactorizeError::FileNotFound {
+            path: path.to_path_buf(),
+        },
+        _ => FactorizeError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(io::BufReader::new(file));
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        // A line holding only whitespace parses as one empty cell: skip it.
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        rows.push(Row {
+            line,
+            cells: record.iter().map(str::to_owned).collect(),
+        });
+    }
+    Ok(rows)
+}
+
+fn csv_error(path: &Path, error: csv::Error) -> FactorizeError {
+    let line = error.position().map_or(0, |p| p.line());
+    if !error.is_io_error() {
+        return FactorizeError::Csv {
+            path: path.to_path_buf(),
+            line,
+            message: error.to_string(),
+        };
+    }
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => FactorizeError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => unreachable!("is_io_error() was checked"),
+    }
+}
+
+fn parse_number(cell: &str) -> Option<f64> {
+    cell.parse::<f64>().ok()
+}
+
+fn is_integer_literal(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn detect_header(rows: &[Row]) -> bool {
+    let first = &rows[0].cells;
+    if first.iter().any(|c| parse_number(c).is_none()) {
+        return true;
+    }
+    // A row of years over decimal data: integers cannot be told from data
+    // by parsing alone, so look at the rest of the file.
+    first.iter().all(|c| is_integer_literal(c))
+        && rows[1..]
+            .iter()
+            .flat_map(|r| &r.cells)
+            .any(|c| parse_number(c).is_some() && !is_integer_literal(c))
+}
+
+/// Writes `m` as CSV, one matrix row per line, with an optional header row.
+///
+/// Numbers use Rust's shortest round-trip formatting, so reading the file
+/// back gives the same `f64` values. The file is written to a temporary file
+/// next to `path` and renamed over it.
+///
+/// # Errors
+/// [`FactorizeError::InvalidSetting`] if the header does not have one name
+/// per column; [`FactorizeError::Io`] with the path if writing fails.
+pub fn write_matrix_csv(
+    path: &Path,
+    m: &Matrix<f64>,
+    header: Option<&[String]>,
+) -> Result<(), FactorizeError> {
+    if let Some(names) = header {
+        if names.len() != m.ncols() {
+            return Err(FactorizeError::InvalidSetting {
+                name: "header",
+                value: format!(
+                    "{} names for a matrix with {} columns",
+                    names.len(),
+                    m.ncols()
+                ),
+                expected: "one name per column",
+            });
+        }
+    }
+    let io_error = |source| FactorizeError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    write_atomically(path, |out| {
+        let mut writer = csv::Writer::from_writer(out);
+        if let Some(names) = header {
+            writer.write_record(names).map_err(io::Error::from)?;
+        }
+        let mut record = Vec::with_capacity(m.ncols());
+        for i in 0..m.nrows() {
+            record.clear();
+            record.extend(m.row(i).iter().map(|x| x.to_string()));
+            writer.write_record(&record).map_err(io::Error::from)?;
+        }
+        writer.flush()
+    })
+    .map_err(io_error)
+}
+
+/// Writes through `fill` into a temporary file in the folder of `path`, then
+/// renames it over `path`. The temporary file is removed on failure.
+pub(crate) fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let temporary = temporary_path(path);
+    let result = (|| {
+        let mut out = BufWriter::new(File::create(&temporary)?);
+        fill(&mut out)?;
+        out.flush()?;
+        out.get_ref().sync_all()?;
+        drop(out);
+        fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+fn temporary_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_literals() {
+        assert!(is_integer_literal("1950"));
+        assert!(is_integer_literal("-3"));
+        assert!(!is_integer_literal("19.5"));
+        assert!(!is_integer_literal("1e3"));
+        assert!(!is_integer_literal(""));
+    }
+}

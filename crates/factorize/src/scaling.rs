@@ -1,0 +1,97 @@
+//! Per-series scaling before a fit, and input validation.
+
+use ferroflux_linalg::Matrix;
+
+use crate::FactorizeError;
+
+/// How each series (column) is divided before fitting, so that series of
+/// very different size count alike. Series are never centred: subtracting
+/// the mean would change which series are mixtures of which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum Scaling {
+    /// Fit the data as given.
+    #[default]
+    None,
+    /// Divide each series by the absolute value of its mean.
+    Mean,
+    /// Divide each series by its standard deviation (population, `1/T`).
+    StdDev,
+}
+
+/// Relative size below which a mean or deviation counts as zero.
+const DEGENERATE: f64 = 1e-12;
+
+/// Returns the factor of each column for `scaling`, or `None` for
+/// [`Scaling::None`].
+pub(crate) fn scale_factors(
+    a: &Matrix<f64>,
+    scaling: Scaling,
+) -> Result<Option<Vec<f64>>, FactorizeError> {
+    if scaling == Scaling::None {
+        return Ok(None);
+    }
+    let rows = a.nrows() as f64;
+    let mut factors = Vec::with_capacity(a.ncols());
+    for (j, column) in a.column_iter().enumerate() {
+        let size = column.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let mean = column.sum() / rows;
+        let (factor, statistic, alternative) = match scaling {
+            Scaling::Mean => (mean.abs(), "mean", "StdDev"),
+            Scaling::StdDev => {
+                let variance = column.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / rows;
+                (variance.sqrt(), "standard deviation", "Mean")
+            }
+            Scaling::None => unreachable!("handled above"),
+        };
+        if factor <= DEGENERATE * size {
+            return Err(FactorizeError::Scaling {
+                series: j,
+                statistic,
+                value: factor,
+                alternative,
+            });
+        }
+        factors.push(factor);
+    }
+    Ok(Some(factors))
+}
+
+/// Divides each column of `a` by its factor.
+pub(crate) fn apply_scale(a: &Matrix<f64>, factors: &[f64]) -> Matrix<f64> {
+    let mut out = a.clone();
+    for (mut column, &f) in out.column_iter_mut().zip(factors) {
+        column /= f;
+    }
+    out
+}
+
+/// Checks the data matrix: not empty, finite, not all zero.
+pub(crate) fn validate_data(a: &Matrix<f64>) -> Result<(), FactorizeError> {
+    let (rows, cols) = a.shape();
+    if rows == 0 || cols == 0 {
+        return Err(FactorizeError::EmptyMatrix { rows, cols });
+    }
+    // Column-major order, so the first bad entry reported is the first in
+    // its column; scan rows first to report the earliest row instead.
+    for i in 0..rows {
+        for j in 0..cols {
+            let value = a[(i, j)];
+            if !value.is_finite() {
+                return Err(FactorizeError::NonFinite {
+                    row: i,
+                    col: j,
+                    value,
+                });
+            }
+        }
+    }
+    if a.iter().all(|&x| x == 0.0) {
+        return Err(FactorizeError::AllZero { rows, cols });
+    }
+    Ok(())
+}
+
+/// The root mean square of the entries of `a`.
+pub(crate) fn rms(a: &Matrix<f64>) -> f64 {
+    (a.norm_squared() / a.len() as f64).sqrt()
+}
