@@ -146,7 +146,8 @@ impl<'a> Heatmap<'a> {
         };
         let width = 30 + row_label_width + 10 + grid_width + COLOR_BAR_WIDTH + 20;
         let height = 48 + grid_height + 10 + column_label_height + 34;
-        (width.max(420), height)
+        let title_width = approximate_width(std::slice::from_ref(&self.title), TITLE_SIZE) + 40;
+        (width.max(title_width).max(420), height)
     }
 
     /// Returns whether column labels must read upwards because the widest

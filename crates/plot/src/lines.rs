@@ -204,7 +204,7 @@ pub fn basis_functions(
         })
         .collect();
     let grid = PanelGrid {
-        title: format!("Basis series (columns of W), k = {k}"),
+        title: format!("{k} basis series (columns of W)"),
         legend: Vec::new(),
         axis: axis.clone(),
         panels,

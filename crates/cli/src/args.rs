@@ -1,0 +1,199 @@
+//! Options of `ferroflux factorize`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use ferroflux::factorize::{Header, Init, Objective, Scaling};
+
+/// Options of `ferroflux factorize`. Options without a default take the
+/// value of the chosen objective's settings (see `--objective`).
+#[derive(Debug, Args)]
+pub struct FactorizeArgs {
+    /// CSV file of series: one column per series, one row per time step, an
+    /// optional header row of series names. Without it, the synthetic problem
+    /// of the Flux time-series example is fitted.
+    #[arg(long, value_name = "CSV")]
+    pub input: Option<PathBuf>,
+
+    /// Number of components k (1 <= k <= number of series).
+    #[arg(long, default_value_t = 3)]
+    pub k: usize,
+
+    /// Dirichlet concentration alpha > 0 of the prior on each column of H;
+    /// alpha < 1 favours sparse weights [default: 0.2].
+    #[arg(long)]
+    pub alpha: Option<f64>,
+
+    /// Maximum iterations per run [default: 3000; 2000 with --objective seed].
+    #[arg(long)]
+    pub iterations: Option<usize>,
+
+    /// Seed of the random initialisation (and of the synthetic problem).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Folder for W.csv, H.csv, report.json, the pictures and index.html;
+    /// created if missing.
+    #[arg(long, value_name = "DIR", default_value = "factorize-report")]
+    pub out: PathBuf,
+
+    /// Cost function: `gaussian` (the default, a well-posed posterior) or
+    /// `seed` (the Flux example's cost, with its settings).
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::Gaussian)]
+    pub objective: ObjectiveArg,
+
+    /// Weight lambda >= 0 of the log-prior term; 0 fits on the simplex
+    /// without a prior [default: 1].
+    #[arg(long, value_name = "LAMBDA")]
+    pub prior_weight: Option<f64>,
+
+    /// Adam's step size eta > 0 [default: 0.02; 0.001 with --objective seed].
+    #[arg(long, value_name = "ETA")]
+    pub learning_rate: Option<f64>,
+
+    /// Stop once the relative change of the cost stays below this for 10
+    /// iterations; 0 runs every iteration [default: 1e-7; 0 with --objective seed].
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+
+    /// Divide each series before fitting, so series of different size count
+    /// alike.
+    #[arg(long, value_enum, default_value_t = ScalingArg::None)]
+    pub scaling: ScalingArg,
+
+    /// Number of runs from seeds seed, seed+1, ...; the lowest cost wins.
+    #[arg(long, default_value_t = 1)]
+    pub restarts: usize,
+
+    /// Starting point of W and H.
+    #[arg(long, value_enum, default_value_t = InitArg::Random)]
+    pub init: InitArg,
+
+    /// Basis series fitted beyond k [default: 0; 1 with --objective seed].
+    #[arg(long, value_name = "N")]
+    pub extra_components: Option<usize>,
+
+    /// Regularisation path: comma-separated prior weights, fitted in the
+    /// given order, each starting from the previous fit; writes path.png.
+    #[arg(long, value_name = "LAMBDAS", value_delimiter = ',', num_args = 1..)]
+    pub path: Option<Vec<f64>>,
+
+    /// Whether the first row of --input holds series names; `auto` decides
+    /// from its content.
+    #[arg(long, value_enum, default_value_t = HeaderArg::Auto)]
+    pub header: HeaderArg,
+
+    /// CSV file `code,name` (with a header row) mapping the series names of
+    /// --input to the names shown in pictures and index.html.
+    #[arg(long, value_name = "CSV")]
+    pub series_names: Option<PathBuf>,
+
+    /// Title of the time axis in the pictures.
+    #[arg(long, value_name = "LABEL", default_value = "time step")]
+    pub time_label: String,
+
+    /// Time of the first row, for the time axis of the pictures.
+    #[arg(
+        long,
+        value_name = "T0",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub time_start: f64,
+
+    /// Time between rows, for the time axis of the pictures.
+    #[arg(
+        long,
+        value_name = "DT",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub time_step: f64,
+
+    /// Number of series drawn in series.png, from the first.
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    pub panels: usize,
+}
+
+/// `--objective` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObjectiveArg {
+    /// ‖A − W·H‖²/(2σ²) − λ(α − 1)·Σ ln(H + δ), σ² from the rank-k SVD residual.
+    Gaussian,
+    /// ‖A − W·H‖ − λ(α − 1)·Σ log H, the Flux example's cost.
+    Seed,
+}
+
+impl From<ObjectiveArg> for Objective {
+    fn from(value: ObjectiveArg) -> Self {
+        match value {
+            ObjectiveArg::Gaussian => Objective::Gaussian,
+            ObjectiveArg::Seed => Objective::Seed,
+        }
+    }
+}
+
+/// `--scaling` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScalingArg {
+    /// Fit the data as given.
+    None,
+    /// Divide each series by the absolute value of its mean.
+    Mean,
+    /// Divide each series by its standard deviation.
+    StdDev,
+}
+
+impl From<ScalingArg> for Scaling {
+    fn from(value: ScalingArg) -> Self {
+        match value {
+            ScalingArg::None => Scaling::None,
+            ScalingArg::Mean => Scaling::Mean,
+            ScalingArg::StdDev => Scaling::StdDev,
+        }
+    }
+}
+
+/// `--init` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitArg {
+    /// W uniform, logits of H standard normal, from the seed.
+    Random,
+    /// From the leading singular vectors of the data.
+    Svd,
+    /// Basis series picked among the series, k-means++ style.
+    #[value(name = "kmeans++")]
+    KMeansPlusPlus,
+}
+
+impl From<InitArg> for Init {
+    fn from(value: InitArg) -> Self {
+        match value {
+            InitArg::Random => Init::Random,
+            InitArg::Svd => Init::Svd,
+            InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
+        }
+    }
+}
+
+/// `--header` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeaderArg {
+    /// A header if a cell of the first row is not a number, or if the first
+    /// row holds only integers (such as years) above decimal data.
+    Auto,
+    /// The first row is a header.
+    Present,
+    /// Every row is data.
+    Absent,
+}
+
+impl From<HeaderArg> for Header {
+    fn from(value: HeaderArg) -> Self {
+        match value {
+            HeaderArg::Auto => Header::Auto,
+            HeaderArg::Present => Header::Present,
+            HeaderArg::Absent => Header::Absent,
+        }
+    }
+}

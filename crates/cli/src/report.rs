@@ -1,0 +1,163 @@
+//! report.json: the numbers of a run in machine-readable form.
+
+use ferroflux::factorize::{NmfFit, NmfSettings, Sparsity};
+use serde::Serialize;
+
+use crate::run::{LabeledFit, Outcome};
+
+/// Correlation above which two basis series count as redundant.
+pub const REDUNDANT_CORRELATION: f64 = 0.9;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    data: &'a str,
+    time_steps: usize,
+    series: usize,
+    k: usize,
+    backend: String,
+    svd: SvdSummary<'a>,
+    nmf: Vec<FitSummary<'a>>,
+    path: Option<Vec<PathSummary>>,
+    files: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SvdSummary<'a> {
+    relative_error: f64,
+    /// Sparsity of |Vᵀ| with each column divided by its sum.
+    sparsity: Sparsity,
+    singular_values: &'a [f64],
+}
+
+#[derive(Serialize)]
+struct FitSummary<'a> {
+    label: &'a str,
+    settings: NmfSettings,
+    relative_error: f64,
+    sparsity: Sparsity,
+    iterations: usize,
+    converged: bool,
+    seconds: f64,
+    final_cost: f64,
+    restart_costs: &'a [f64],
+    noise_variance: Option<f64>,
+    scale: Option<&'a [f64]>,
+    components: Vec<Component>,
+    redundant_pairs: Vec<RedundantPair>,
+    files: FitFiles,
+}
+
+#[derive(Serialize)]
+struct FitFiles {
+    w: String,
+    h: String,
+}
+
+/// The series one component dominates.
+#[derive(Serialize)]
+pub struct Component {
+    /// 1-based component number, as in the pictures.
+    pub component: usize,
+    /// Names of the series whose largest weight is on this component.
+    pub series: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RedundantPair {
+    first: usize,
+    second: usize,
+    correlation: f64,
+}
+
+#[derive(Serialize)]
+struct PathSummary {
+    prior_weight: f64,
+    relative_error: f64,
+    sparsity: Sparsity,
+    iterations: usize,
+    seconds: f64,
+}
+
+/// Returns the series each component of `fit` dominates, by name.
+pub fn components(fit: &NmfFit, names: &[String]) -> Vec<Component> {
+    let dominant = fit.dominant_components();
+    (0..fit.h.nrows())
+        .map(|c| Component {
+            component: c + 1,
+            series: dominant
+                .iter()
+                .zip(names)
+                .filter(|(d, _)| **d == c)
+                .map(|(_, name)| name.clone())
+                .collect(),
+        })
+        .collect()
+}
+
+/// Renders report.json.
+pub fn render(outcome: &Outcome) -> String {
+    let report = Report {
+        data: &outcome.data.description,
+        time_steps: outcome.data.values.nrows(),
+        series: outcome.data.values.ncols(),
+        k: outcome.k,
+        backend: ferroflux::backend().to_string(),
+        svd: SvdSummary {
+            relative_error: outcome.svd.relative_error,
+            sparsity: outcome.svd.sparsity,
+            singular_values: &outcome.svd.s,
+        },
+        nmf: outcome
+            .fits
+            .iter()
+            .map(|f| fit_summary(f, outcome))
+            .collect(),
+        path: outcome.path.as_ref().map(|points| {
+            points
+                .iter()
+                .map(|p| PathSummary {
+                    prior_weight: p.prior_weight,
+                    relative_error: p.relative_error,
+                    sparsity: p.sparsity,
+                    iterations: p.fit.iterations,
+                    seconds: p.fit.seconds,
+                })
+                .collect()
+        }),
+        files: &outcome.files,
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("the report has only plain fields");
+    text.push('\n');
+    text
+}
+
+fn fit_summary<'a>(labeled: &'a LabeledFit, outcome: &Outcome) -> FitSummary<'a> {
+    let fit = &labeled.fit;
+    FitSummary {
+        label: &labeled.label,
+        settings: labeled.settings,
+        relative_error: fit.relative_error,
+        sparsity: fit.sparsity(),
+        iterations: fit.iterations,
+        converged: fit.converged,
+        seconds: fit.seconds,
+        final_cost: fit.cost,
+        restart_costs: &fit.restart_costs,
+        noise_variance: fit.noise_variance,
+        scale: fit.scale.as_deref(),
+        components: components(fit, &outcome.data.display_names),
+        redundant_pairs: fit
+            .redundant_pairs(REDUNDANT_CORRELATION)
+            .into_iter()
+            .map(|(i, j, r)| RedundantPair {
+                first: i + 1,
+                second: j + 1,
+                correlation: r,
+            })
+            .collect(),
+        files: FitFiles {
+            w: format!("W{}.csv", labeled.suffix),
+            h: format!("H{}.csv", labeled.suffix),
+        },
+    }
+}

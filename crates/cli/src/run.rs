@@ -1,0 +1,326 @@
+//! `ferroflux factorize`: fit, write the report folder, print a summary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ferroflux::factorize::{
+    svd_baseline, write_matrix_csv, NmfFit, NmfSettings, Objective, PathPoint, SimplexNmf,
+    SvdBaseline,
+};
+use ferroflux::plot::{
+    basis_functions, correlation_heatmap, error_sparsity_path, heatmap_pair, loss_trace,
+    ColorScale, Heatmap, LineGrid, TimeAxis, TradeOffPoint,
+};
+
+use crate::args::{FactorizeArgs, ObjectiveArg};
+use crate::dataset::Dataset;
+use crate::error::CliError;
+use crate::{html, progress, report, summary};
+
+/// One NMF fit with the settings that produced it and how files name it.
+#[derive(Debug)]
+pub struct LabeledFit {
+    /// Name in the summary, the report and index.html.
+    pub label: String,
+    /// Appended to file names: "" for the main fit.
+    pub suffix: &'static str,
+    /// The builder's settings.
+    pub settings: NmfSettings,
+    /// The result.
+    pub fit: NmfFit,
+}
+
+/// Everything the report files and the summary are built from.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The data.
+    pub data: Dataset,
+    /// Requested number of components.
+    pub k: usize,
+    /// The rank-k SVD of the data.
+    pub svd: SvdBaseline,
+    /// The main fit first; without --input also the Flux example's fit.
+    pub fits: Vec<LabeledFit>,
+    /// The regularisation path, if --path was given.
+    pub path: Option<Vec<PathPoint>>,
+    /// The folder written to.
+    pub out: PathBuf,
+    /// The files written, relative to `out`, in order.
+    pub files: Vec<String>,
+}
+
+/// Runs `ferroflux factorize`.
+pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
+    check_options(args)?;
+    let data = Dataset::load(args)?;
+    let svd = svd_baseline(&data.values, args.k)?;
+
+    let builder = builder_from(args);
+    let main_label = match args.objective {
+        ObjectiveArg::Gaussian => "simplex NMF, default objective",
+        ObjectiveArg::Seed => "simplex NMF, Seed objective",
+    };
+    let mut fits = vec![fit(builder.clone(), &data, main_label.to_string(), "")?];
+    if data.synthetic {
+        let preset = SimplexNmf::seed_preset(args.k).seed(args.seed);
+        let label = "simplex NMF, Flux example's objective and settings".to_string();
+        fits.push(fit(preset, &data, label, "_seed_objective")?);
+    }
+    let path = match &args.path {
+        Some(weights) => Some(regularisation_path(builder, &data, weights)?),
+        None => None,
+    };
+
+    let mut outcome = Outcome {
+        k: args.k,
+        svd,
+        fits,
+        path,
+        out: args.out.clone(),
+        files: Vec::new(),
+        data,
+    };
+    write_report_folder(&mut outcome, args)?;
+    print!("{}", summary::render(&outcome));
+    Ok(())
+}
+
+/// Rejects option values that the library does not check itself.
+fn check_options(args: &FactorizeArgs) -> Result<(), CliError> {
+    if args.panels == 0 {
+        return Err(CliError::InvalidOption {
+            option: "panels",
+            value: "0".into(),
+            expected: "at least 1 series to draw",
+        });
+    }
+    if !args.time_start.is_finite() {
+        return Err(CliError::InvalidOption {
+            option: "time-start",
+            value: args.time_start.to_string(),
+            expected: "a finite number",
+        });
+    }
+    if !args.time_step.is_finite() || args.time_step == 0.0 {
+        return Err(CliError::InvalidOption {
+            option: "time-step",
+            value: args.time_step.to_string(),
+            expected: "a finite number other than 0",
+        });
+    }
+    Ok(())
+}
+
+/// Builds the main fit's settings: the chosen objective's preset, then every
+/// option the user gave.
+fn builder_from(args: &FactorizeArgs) -> SimplexNmf {
+    let mut builder = match args.objective {
+        ObjectiveArg::Gaussian => SimplexNmf::new(args.k),
+        ObjectiveArg::Seed => SimplexNmf::seed_preset(args.k),
+    };
+    builder = builder
+        .objective(Objective::from(args.objective))
+        .seed(args.seed)
+        .scaling(args.scaling.into())
+        .restarts(args.restarts)
+        .init(args.init.into());
+    if let Some(alpha) = args.alpha {
+        builder = builder.alpha(alpha);
+    }
+    if let Some(iterations) = args.iterations {
+        builder = builder.iterations(iterations);
+    }
+    if let Some(lambda) = args.prior_weight {
+        builder = builder.prior_weight(lambda);
+    }
+    if let Some(eta) = args.learning_rate {
+        builder = builder.learning_rate(eta);
+    }
+    if let Some(tolerance) = args.tolerance {
+        builder = builder.tolerance(tolerance);
+    }
+    if let Some(extra) = args.extra_components {
+        builder = builder.extra_components(extra);
+    }
+    builder
+}
+
+fn fit(
+    builder: SimplexNmf,
+    data: &Dataset,
+    label: String,
+    suffix: &'static str,
+) -> Result<LabeledFit, CliError> {
+    let settings = builder.settings();
+    let total = (settings.iterations * settings.restarts) as u64;
+    let (builder, bar) = progress::attach(builder, total, &label);
+    let result = builder.fit(&data.values);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(LabeledFit {
+        label,
+        suffix,
+        settings,
+        fit: result?,
+    })
+}
+
+fn regularisation_path(
+    builder: SimplexNmf,
+    data: &Dataset,
+    weights: &[f64],
+) -> Result<Vec<PathPoint>, CliError> {
+    let settings = builder.settings();
+    let runs = settings.restarts + weights.len().saturating_sub(1);
+    let total = (settings.iterations * runs) as u64;
+    let (builder, bar) = progress::attach(builder, total, "regularisation path");
+    let result = builder.path(&data.values, weights);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(result?)
+}
+
+/// Writes W.csv, H.csv, the pictures, report.json and index.html into `--out`.
+fn write_report_folder(outcome: &mut Outcome, args: &FactorizeArgs) -> Result<(), CliError> {
+    let out = outcome.out.clone();
+    fs::create_dir_all(&out).map_err(|source| CliError::Write {
+        path: out.clone(),
+        source,
+    })?;
+    let axis = TimeAxis::new(args.time_label.clone(), args.time_start, args.time_step);
+    let mut files = Vec::new();
+
+    for labeled in &outcome.fits {
+        let fit = &labeled.fit;
+        let name = format!("W{}.csv", labeled.suffix);
+        write_matrix_csv(&out.join(&name), &fit.w, None)?;
+        files.push(name);
+        let name = format!("H{}.csv", labeled.suffix);
+        write_matrix_csv(&out.join(&name), &fit.h, outcome.data.header.as_deref())?;
+        files.push(name);
+    }
+
+    let main = &outcome.fits[0];
+    let reconstruction = main.fit.reconstruction();
+    let name = "series.png".to_string();
+    LineGrid::new(
+        &outcome.data.values,
+        "Observed series and their NMF reconstruction",
+    )
+    .reconstruction(&reconstruction)
+    .names(&outcome.data.display_names)
+    .axis(axis.clone())
+    .max_panels(args.panels)
+    .save(&out.join(&name))?;
+    files.push(name);
+
+    for labeled in &outcome.fits {
+        draw_fit_pictures(&out, labeled, outcome, &axis, &mut files)?;
+    }
+
+    if let Some(path) = &outcome.path {
+        let points: Vec<TradeOffPoint> = path
+            .iter()
+            .map(|p| TradeOffPoint {
+                prior_weight: p.prior_weight,
+                relative_error: p.relative_error,
+                median_max_weight: p.sparsity.median_max_weight,
+                share_above_0_9: p.sparsity.share_above_0_9,
+            })
+            .collect();
+        let name = "path.png".to_string();
+        error_sparsity_path(&out.join(&name), &points, Some(outcome.svd.relative_error))?;
+        files.push(name);
+    }
+
+    files.push("report.json".to_string());
+    files.push("index.html".to_string());
+    outcome.files = files;
+    write_text(&out.join("report.json"), &report::render(outcome))?;
+    write_text(&out.join("index.html"), &html::render(outcome))
+}
+
+/// Draws the basis series, the weights next to the SVD's, the component
+/// correlation and the cost trace of one fit.
+fn draw_fit_pictures(
+    out: &Path,
+    labeled: &LabeledFit,
+    outcome: &Outcome,
+    axis: &TimeAxis,
+    files: &mut Vec<String>,
+) -> Result<(), CliError> {
+    let fit = &labeled.fit;
+    let suffix = labeled.suffix;
+    let components = component_names(fit.w.ncols());
+    let svd_rows = component_names(outcome.svd.vt.nrows());
+    let names = &outcome.data.display_names;
+
+    let titles = basis_titles(fit, outcome);
+    let name = format!("basis{suffix}.png");
+    basis_functions(&out.join(&name), &fit.w, Some(&titles), axis)?;
+    files.push(name);
+
+    let nmf = Heatmap::new(&fit.h, format!("H of {}", labeled.label))
+        .x_label("series")
+        .y_label("component")
+        .row_names(&components)
+        .column_names(names)
+        .scale(ColorScale::Sequential { min: 0.0, max: 1.0 });
+    let svd = Heatmap::new(
+        &outcome.svd.vt,
+        format!("Vᵀ of the rank-{} SVD (signed)", outcome.k),
+    )
+    .x_label("series")
+    .y_label("singular vector")
+    .row_names(&svd_rows)
+    .column_names(names)
+    .scale(ColorScale::diverging_for(outcome.svd.vt.as_slice()));
+    let name = format!("weights{suffix}.png");
+    heatmap_pair(&out.join(&name), &nmf, &svd)?;
+    files.push(name);
+
+    let name = format!("correlation{suffix}.png");
+    let title = "Correlation between basis series (columns of W)";
+    correlation_heatmap(
+        &out.join(&name),
+        &fit.component_correlation(),
+        Some(&components),
+        title,
+    )?;
+    files.push(name);
+
+    let name = format!("loss{suffix}.png");
+    let title = format!("Cost per iteration, {}", labeled.label);
+    loss_trace(&out.join(&name), &fit.loss_trace, &title)?;
+    files.push(name);
+    Ok(())
+}
+
+/// Returns "1", "2", ... for `count` components.
+fn component_names(count: usize) -> Vec<String> {
+    (1..=count).map(|i| i.to_string()).collect()
+}
+
+/// Titles the basis panels with the number of series each one dominates.
+fn basis_titles(fit: &NmfFit, outcome: &Outcome) -> Vec<String> {
+    let dominant = fit.dominant_components();
+    (0..fit.w.ncols())
+        .map(|c| {
+            let count = dominant.iter().filter(|&&d| d == c).count();
+            format!(
+                "basis {}: dominates {count} of {} series",
+                c + 1,
+                outcome.data.values.ncols()
+            )
+        })
+        .collect()
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), CliError> {
+    ferroflux::plot::write_atomically(path, text.as_bytes()).map_err(|source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}

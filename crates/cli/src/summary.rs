@@ -1,0 +1,150 @@
+//! The short summary printed on stdout.
+
+use std::fmt::Write;
+
+use crate::report::{components, REDUNDANT_CORRELATION};
+use crate::run::Outcome;
+
+/// Series names listed per component before "and N more".
+const LISTED_NAMES: usize = 6;
+
+/// Renders the summary: data, a table of errors and sparsity, the clusters
+/// and the output folder.
+pub fn render(outcome: &Outcome) -> String {
+    let mut text = String::new();
+    let k = outcome.k;
+    let _ = writeln!(text, "data: {}", outcome.data.description);
+    let _ = writeln!(text, "backend: {}", ferroflux::backend());
+    let _ = writeln!(text);
+
+    let width = outcome
+        .fits
+        .iter()
+        .map(|f| f.label.len())
+        .max()
+        .unwrap_or(0)
+        .max(24);
+    let _ = writeln!(
+        text,
+        "{:width$}  {:>9}  {:>11}  {:>11}  {:>10}  {:>8}",
+        "method", "rel.error", "median max", "share >0.9", "iterations", "seconds"
+    );
+    let svd = &outcome.svd;
+    let _ = writeln!(
+        text,
+        "{:width$}  {:>9}  {:>11.3}  {:>11.3}  {:>10}  {:>8}",
+        format!("rank-{k} SVD (|Vᵀ|, normalised)"),
+        format_error(svd.relative_error),
+        svd.sparsity.median_max_weight,
+        svd.sparsity.share_above_0_9,
+        "-",
+        "-"
+    );
+    for labeled in &outcome.fits {
+        let fit = &labeled.fit;
+        let sparsity = fit.sparsity();
+        let iterations = if fit.converged {
+            format!("{}", fit.iterations)
+        } else {
+            format!("{} (max)", fit.iterations)
+        };
+        let _ = writeln!(
+            text,
+            "{:width$}  {:>9}  {:>11.3}  {:>11.3}  {:>10}  {:>8.3}",
+            labeled.label,
+            format_error(fit.relative_error),
+            sparsity.median_max_weight,
+            sparsity.share_above_0_9,
+            iterations,
+            fit.seconds
+        );
+    }
+    let _ = writeln!(
+        text,
+        "(rel.error = ‖A − approximation‖ / ‖A‖; median max = median over series of the largest weight; \
+         share >0.9 = share of series with a weight above 0.9)"
+    );
+
+    if let Some(path) = &outcome.path {
+        let _ = writeln!(
+            text,
+            "\nregularisation path (prior weight: rel.error, median max, share >0.9):"
+        );
+        for point in path {
+            let _ = writeln!(
+                text,
+                "  {:>10}: {}, {:.3}, {:.3}",
+                point.prior_weight,
+                format_error(point.relative_error),
+                point.sparsity.median_max_weight,
+                point.sparsity.share_above_0_9
+            );
+        }
+    }
+
+    let main = &outcome.fits[0];
+    let _ = writeln!(text, "\nseries per component ({}):", main.label);
+    for component in components(&main.fit, &outcome.data.display_names) {
+        let shown: Vec<&str> = component
+            .series
+            .iter()
+            .take(LISTED_NAMES)
+            .map(String::as_str)
+            .collect();
+        let more = component.series.len().saturating_sub(LISTED_NAMES);
+        let mut line = format!(
+            "  {}: {} series",
+            component.component,
+            component.series.len()
+        );
+        if !shown.is_empty() {
+            let _ = write!(line, ": {}", shown.join(", "));
+        }
+        if more > 0 {
+            let _ = write!(line, " and {more} more");
+        }
+        let _ = writeln!(text, "{line}");
+    }
+    for labeled in &outcome.fits {
+        for (i, j, r) in labeled.fit.redundant_pairs(REDUNDANT_CORRELATION) {
+            let _ = writeln!(
+                text,
+                "note: {}: basis series {} and {} have correlation {r:.3} > {REDUNDANT_CORRELATION}, \
+                 so one of them is redundant (fewer components may do)",
+                labeled.label,
+                i + 1,
+                j + 1
+            );
+        }
+    }
+
+    let _ = writeln!(
+        text,
+        "\nwrote {}: {}",
+        outcome.out.display(),
+        outcome.files.join(", ")
+    );
+    text
+}
+
+/// Formats a relative error with four decimals, or in scientific notation
+/// below 0.001 so that an exact fit does not read as 0.0000.
+pub fn format_error(error: f64) -> String {
+    if error != 0.0 && error.abs() < 1e-3 {
+        format!("{error:.1e}")
+    } else {
+        format!("{error:.4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_error_keeps_small_values_visible() {
+        assert_eq!(format_error(0.03812), "0.0381");
+        assert_eq!(format_error(2.5e-9), "2.5e-9");
+        assert_eq!(format_error(0.0), "0.0000");
+    }
+}
