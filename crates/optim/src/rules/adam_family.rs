@@ -247,9 +247,10 @@ adam_like_rule!(
     /// otherwise:  x ← x − η · m / (1 − β₁ᵗ)
     /// ```
     ///
-    /// The warm-up threshold ρₜ > 4 follows Optimisers.jl and the paper;
-    /// PyTorch's `torch.optim.RAdam` switches at ρₜ > 5, so with the default
-    /// β₂ its sixth step differs (ρ₆ ≈ 4.99).
+    /// The warm-up threshold ρₜ > 4 follows Optimisers.jl and the paper.
+    /// PyTorch's `torch.optim.RAdam` switches at ρₜ > 5, so with the
+    /// default β₂ (ρ₅ ≈ 4.996) its fifth step is still unrectified while
+    /// ours is rectified.
     RAdam, (0.9, 0.999), 1e-8
 );
 
