@@ -47,7 +47,7 @@ fn line_data(n: usize) -> (Matrix, Matrix) {
 fn train_repeated_pair_counts_steps() {
     let model = Line::new();
     let (x, y) = line_data(8);
-    let data = std::iter::repeat((&x, &y)).take(25);
+    let data = std::iter::repeat_n((&x, &y), 25);
     let report = train(
         |x, y| model.loss(x, y),
         &model.params(),
@@ -233,7 +233,7 @@ fn infinite_loss_names_epoch_and_step() {
 fn callback_stops_early() {
     let model = Line::new();
     let (x, y) = line_data(8);
-    let data = std::iter::repeat((&x, &y)).take(1000);
+    let data = std::iter::repeat_n((&x, &y), 1000);
     let stop_at_ten = |p: &Progress| {
         if p.step == 10 {
             Control::Stop
@@ -295,7 +295,7 @@ fn callback_receives_epoch_step_and_loss() {
 fn callback_adjust_changes_eta() {
     let model = Line::new();
     let (x, y) = line_data(8);
-    let data = std::iter::repeat((&x, &y)).take(5);
+    let data = std::iter::repeat_n((&x, &y), 5);
     let mut opt = setup(Adam::new(0.1), &model.params()).unwrap();
     let halve = |p: &Progress| Control::Adjust(p.eta.unwrap() / 2.0);
     train_with(
@@ -313,7 +313,7 @@ fn callback_adjust_changes_eta() {
 fn callback_invalid_adjust_is_error() {
     let model = Line::new();
     let (x, y) = line_data(8);
-    let data = std::iter::repeat((&x, &y)).take(5);
+    let data = std::iter::repeat_n((&x, &y), 5);
     let error = train_with(
         |x, y| model.loss(x, y),
         &model.params(),
@@ -463,7 +463,7 @@ fn throttle_limits_calls() {
 fn tuple_of_callbacks_stop_wins() {
     let model = Line::new();
     let (x, y) = line_data(8);
-    let data = std::iter::repeat((&x, &y)).take(10);
+    let data = std::iter::repeat_n((&x, &y), 10);
     let adjust = |_: &Progress| Control::Adjust(0.05);
     let stop = |p: &Progress| {
         if p.step == 2 {
@@ -507,7 +507,7 @@ fn f32_training_works() {
     let ps = Params::new([&w]);
     let x = Matrix::<f32>::from_element(1, 1, 1.0);
     let y = Matrix::<f32>::from_element(1, 1, 3.0);
-    let data = std::iter::repeat((&x, &y)).take(200);
+    let data = std::iter::repeat_n((&x, &y), 200);
     let loss = |x: &Tensor<f32>, y: &Tensor<f32>| (w.tensor().matmul(x) - y).square().sum();
     let report = train(loss, &ps, data, &mut Adam::new(0.1)).unwrap();
     assert!((w.value()[0] - 3.0).abs() < 1e-2, "w = {}", w.value()[0]);

@@ -111,7 +111,7 @@ impl TrainReport {
 /// updates the parameters with `opt`.
 ///
 /// `data` is any iterator of pairs: a single pair repeated
-/// (`std::iter::repeat((x, y)).take(n)`), a zip of two collections, a
+/// (`std::iter::repeat_n((&x, &y), n)`), a zip of two collections, a
 /// `Vec` of pairs (by reference or by value), or a [`crate::DataLoader`].
 ///
 /// # Errors
@@ -131,7 +131,7 @@ impl TrainReport {
 /// let x = Matrix::from_element(1, 1, 2.0);
 /// let y = Matrix::from_element(1, 1, 6.0);
 /// let loss = |x: &Tensor, y: &Tensor| (w.tensor().matmul(x) - y).square().sum();
-/// let data = std::iter::repeat((&x, &y)).take(50);
+/// let data = std::iter::repeat_n((&x, &y), 50);
 /// let report = train(loss, &ps, data, &mut Descent::new(0.05))?;
 /// assert_eq!(report.steps, 50);
 /// assert!((w.value()[0] - 3.0).abs() < 1e-6);
@@ -184,7 +184,7 @@ where
 ///
 /// `data` is a closure so that each epoch gets a fresh iterator: `|| &loader`
 /// for a [`crate::DataLoader`] (which reshuffles at each pass), `|| &pairs`
-/// for a `Vec` of pairs, `|| std::iter::repeat((&x, &y)).take(10)`.
+/// for a `Vec` of pairs, `|| std::iter::repeat_n((&x, &y), 10)`.
 ///
 /// # Errors
 /// Those of [`train_with`]; the epoch and step are named.
