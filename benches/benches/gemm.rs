@@ -2,12 +2,12 @@
 //! same buffers and against nalgebra's own product.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ferroflux::linalg::{gemm, Float, Matrix, Transpose};
+use ferroflux::linalg::{gemm, native_gemm, Float, Matrix, Transpose};
 use ferroflux_benches::{input, print_backend};
 
 const SIZES: [usize; 10] = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
 /// Sizes around the native/BLAS crossover, timed with both paths forced.
-const CROSSOVER_SIZES: [usize; 7] = [4, 8, 12, 16, 20, 24, 32];
+const CROSSOVER_SIZES: [usize; 9] = [1, 2, 3, 4, 6, 8, 12, 16, 32];
 
 fn bench_gemm_type<T: Float>(c: &mut Criterion, name: &str)
 where
@@ -60,6 +60,9 @@ fn bench_crossover(c: &mut Criterion) {
         group.throughput(Throughput::Elements((2 * n * n * n) as u64));
         group.bench_with_input(BenchmarkId::new("dispatch", n), &n, |bench, _| {
             bench.iter(|| gemm(1.0, &a, Transpose::No, &b, Transpose::No, 0.0, &mut out))
+        });
+        group.bench_with_input(BenchmarkId::new("native", n), &n, |bench, _| {
+            bench.iter(|| native_gemm(1.0, &a, Transpose::No, &b, Transpose::No, 0.0, &mut out))
         });
         #[cfg(feature = "openblas")]
         group.bench_with_input(BenchmarkId::new("blas", n), &n, |bench, _| {

@@ -2,11 +2,11 @@
 //!
 //! `f64::exp` from libm is a function call per element that the compiler
 //! cannot vectorise. These kernels use the textbook scheme instead:
-//! `exp(x) = 2^n * exp(r)` with `n = round(x / ln 2)` and `|r| <= ln(2)/2`,
-//! `r` computed in two steps (Cody and Waite) so that it stays exact, a
-//! Taylor polynomial for `exp(r)`, and the scale `2^n` applied as two halves
-//! so that results in the subnormal range and overflow to infinity come out
-//! right. The loop has no branches, so it compiles to SIMD; on x86-64 an AVX2
+//! `exp(x) = 2^n * exp(r)` with `n = round(x / ln 2)` and `|r| <= ln(2)/2`.
+//! The reduction subtracts `n ln 2` in two parts (Cody and Waite) so that `r`
+//! stays exact, and a Taylor polynomial gives `exp(r)`. The scale `2^n` is
+//! applied as two halves, so subnormal results and overflow to infinity come
+//! out right. The loop has no branches, so it compiles to SIMD; on x86-64 an AVX2
 //! copy is chosen at run time. AVX2 without FMA keeps every operation the
 //! same IEEE multiply or add, so all machines return identical bits.
 //!
@@ -58,7 +58,7 @@ const INV_FACT_F64: [f64; 14] = [
 
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 // ln(2) split so that n * LN2_HI is exact for |n| < 2^11.
-const LN2_HI_F64: f64 = 6.931_471_803_691_238_2e-1;
+const LN2_HI_F64: f64 = 6.931_471_803_691_238e-1;
 const LN2_LO_F64: f64 = 1.908_214_929_270_587_7e-10;
 // 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
 const ROUND_F64: f64 = 6_755_399_441_055_744.0;

@@ -17,14 +17,26 @@ impl Transpose {
     }
 }
 
-/// Products with at most this many multiply-adds (`m*n*k`) take the native
-/// loop kernel rather than BLAS or matrixmultiply.
+/// Products with at most this many multiply-adds (`m*n*k`) take nalgebra's
+/// own product rather than BLAS (or matrixmultiply in the pure-Rust build).
 ///
-/// Below this size the fixed cost of a BLAS call (argument checks, thread
-/// dispatch, packing of the operands) exceeds the arithmetic. Measured with
-/// `cargo bench -p ferroflux-benches --bench gemm -- crossover` (f64, OpenBLAS
-/// 0.3.21, 2 cores): see `docs/benchmarks.md` for the table behind this value.
-pub const NATIVE_GEMM_MAX_FLOPS: usize = 16 * 16 * 16;
+/// Below this size the fixed cost of a BLAS call (about 45 ns: argument
+/// checks and dispatch) exceeds the arithmetic. Square f64 products, median
+/// ns, measured with `cargo bench -p ferroflux-benches --bench gemm --
+/// gemm_crossover` (OpenBLAS 0.3.21 SkylakeX kernels, 2 cores, other jobs
+/// running):
+///
+/// | n | nalgebra | BLAS |
+/// |---|----------|------|
+/// | 1 | 9.5      | 48.8 |
+/// | 2 | 31.8     | 53.3 |
+/// | 3 | 74.7     | 66.3 |
+/// | 4 | 77.2     | 49.5 |
+/// | 8 | 387      | 110  |
+///
+/// OpenBLAS 0.3.21 ships special kernels for small products, so BLAS wins
+/// from 3x3x3 on; the rule switches above 2x2x2.
+pub const NATIVE_GEMM_MAX_FLOPS: usize = 8;
 
 /// Computes `C = alpha*op(A)*op(B) + beta*C` in place.
 ///
@@ -126,8 +138,11 @@ fn scale<T: Float>(c: &mut Matrix<T>, beta: T) {
     }
 }
 
-/// The loop kernel for tiny products, column by column of `C`.
-fn native_gemm<T: Float>(
+/// The path for tiny products: nalgebra's own product, which has no call
+/// overhead to amortise. Public only so that the crossover bench can time it
+/// against BLAS; call [`gemm`].
+#[doc(hidden)]
+pub fn native_gemm<T: Float>(
     alpha: T,
     a: &Matrix<T>,
     trans_a: Transpose,
@@ -136,49 +151,17 @@ fn native_gemm<T: Float>(
     beta: T,
     c: &mut Matrix<T>,
 ) {
-    let (m, k) = op_shape(a, trans_a);
-    let n = c.ncols();
-    let (a_s, b_s) = (a.as_slice(), b.as_slice());
-    let (lda, ldb) = (a.nrows(), b.nrows());
-    // op(B)[p, j]: B is stored k x n (no transpose) or n x k (transpose).
-    let b_at = |p: usize, j: usize| {
-        if trans_b.is_yes() {
-            b_s[p * ldb + j]
-        } else {
-            b_s[j * ldb + p]
-        }
-    };
-    for j in 0..n {
-        let c_col = &mut c.as_mut_slice()[j * m..(j + 1) * m];
-        scale_slice(c_col, beta);
-        if trans_a.is_yes() {
-            // op(A)[i, :] is column i of A, contiguous: a dot product per entry.
-            for (i, c_ij) in c_col.iter_mut().enumerate() {
-                let a_col = &a_s[i * lda..i * lda + k];
-                let mut acc = T::zero();
-                for (p, &a_pi) in a_col.iter().enumerate() {
-                    acc += a_pi * b_at(p, j);
-                }
-                *c_ij += alpha * acc;
-            }
-        } else {
-            // C[:, j] += alpha * sum_p A[:, p] * op(B)[p, j]: axpy on columns.
-            for p in 0..k {
-                let factor = alpha * b_at(p, j);
-                let a_col = &a_s[p * lda..p * lda + m];
-                for (c_ij, &a_ip) in c_col.iter_mut().zip(a_col) {
-                    *c_ij += factor * a_ip;
-                }
-            }
-        }
-    }
-}
-
-fn scale_slice<T: Float>(c: &mut [T], beta: T) {
     if beta == T::zero() {
+        // BLAS semantics: the old C is not read, so NaN in it cannot leak.
         c.fill(T::zero());
-    } else if beta != T::one() {
-        c.iter_mut().for_each(|x| *x *= beta);
+    }
+    match (trans_a, trans_b) {
+        (Transpose::No, Transpose::No) => c.gemm(alpha, a, b, beta),
+        (Transpose::Yes, Transpose::No) => c.gemm_tr(alpha, a, b, beta),
+        // nalgebra has no kernel with a transposed right operand; at these
+        // sizes the copy costs a few nanoseconds.
+        (Transpose::No, Transpose::Yes) => c.gemm(alpha, a, &b.transpose(), beta),
+        (Transpose::Yes, Transpose::Yes) => c.gemm_tr(alpha, a, &b.transpose(), beta),
     }
 }
 

@@ -36,7 +36,7 @@ pub use backend::{backend, Backend};
 pub use error::LinalgError;
 pub use exp::{exp_in_place, exp_slice};
 pub use float::Float;
-pub use gemm::{gemm, matmul, matmul_nt, matmul_tn, Transpose, NATIVE_GEMM_MAX_FLOPS};
+pub use gemm::{gemm, matmul, matmul_nt, matmul_tn, native_gemm, Transpose, NATIVE_GEMM_MAX_FLOPS};
 pub use random::{
     rand, rand_f32, rand_with, randn, randn_f32, randn_with, rng, seed, with_global_rng, FluxRng,
 };
