@@ -9,11 +9,12 @@ use crate::FactorizeError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum Init {
     /// `W` uniform on `[0, rms(A))` and `H̄` standard normal, from the seed.
-    #[default]
     Random,
     /// `H` from the magnitudes of the leading right singular vectors
     /// (normalised per column), `W` from least squares given that `H`. The
-    /// seed is not used.
+    /// first run is deterministic; each further restart adds normal noise of
+    /// standard deviation 0.5 to the logits, drawn from its seed.
+    #[default]
     Svd,
     /// The columns of `W` are series of `A` picked k-means++ style: the first
     /// at random, each next one with probability proportional to its squared
@@ -27,11 +28,18 @@ pub(crate) fn initial_factors(
     init: Init,
     a: &Matrix<f64>,
     components: usize,
+    restart: usize,
     rng: &mut FluxRng,
 ) -> Result<(Matrix<f64>, Matrix<f64>), FactorizeError> {
     match init {
         Init::Random => Ok(random(a, components, rng)),
-        Init::Svd => from_svd(a, components),
+        Init::Svd => {
+            let (w, mut h_logits) = from_svd(a, components)?;
+            if restart > 0 {
+                h_logits += randn_with::<f64, _>(rng, components, a.ncols()) * 0.5;
+            }
+            Ok((w, h_logits))
+        }
         Init::KMeansPlusPlus => Ok(kmeans_plus_plus(a, components, rng)),
     }
 }

@@ -14,8 +14,8 @@
 //!   between components), and [`SimplexNmf::path`] for a regularisation path.
 //! - [`svd_baseline`]: the rank-k SVD with the same metrics.
 //! - [`read_series_csv`] and [`write_matrix_csv`]: CSV in and out.
-//! - [`NmfSolver`] and [`CostWorkspace`]: the allocation-free iteration,
-//!   generic over `f32` and `f64`.
+//! - [`NmfSolver`]: the allocation-free iteration, generic over `f32` and
+//!   `f64`.
 //!
 //! # Example
 //! ```
@@ -39,6 +39,7 @@ mod init;
 mod io;
 mod nmf;
 pub mod objective;
+mod reference;
 mod scaling;
 mod serde_matrix;
 mod solver;
@@ -50,7 +51,7 @@ pub use fit::{NmfFit, PathPoint, Sparsity};
 pub use init::Init;
 pub use io::{read_series_csv, read_series_csv_with, write_matrix_csv, Header, SeriesData};
 pub use nmf::{IterationInfo, NmfSettings, SimplexNmf};
-pub use objective::{CostFunction, CostWorkspace, Objective};
+pub use objective::{CostFunction, Objective};
 pub use scaling::Scaling;
 pub use solver::NmfSolver;
 pub use synthetic::{seed_problem, sparse_mixture, SyntheticProblem};

@@ -49,6 +49,9 @@ pub struct NmfSettings {
     pub prior_weight: f64,
     /// Smoothing δ of the Gaussian objective's prior.
     pub smoothing: f64,
+    /// Weight μ of the Gaussian objective's ridge term `μ/2·‖W‖²` on the
+    /// basis, in units of the normalised data.
+    pub basis_ridge: f64,
     /// Lower bound on the noise standard deviation of the Gaussian objective,
     /// relative to the root mean square of the data.
     pub min_relative_noise: f64,
@@ -124,12 +127,13 @@ impl SimplexNmf {
                 alpha: DEFAULT_ALPHA,
                 prior_weight: DEFAULT_PRIOR_WEIGHT,
                 smoothing: DEFAULT_SMOOTHING,
+                basis_ridge: DEFAULT_BASIS_RIDGE,
                 min_relative_noise: DEFAULT_MIN_RELATIVE_NOISE,
                 objective: Objective::Gaussian,
                 learning_rate: DEFAULT_LEARNING_RATE,
                 iterations: DEFAULT_ITERATIONS,
                 tolerance: DEFAULT_TOLERANCE,
-                init: Init::Random,
+                init: Init::Svd,
                 seed: 0,
                 restarts: 1,
                 scaling: Scaling::None,
@@ -177,6 +181,15 @@ impl SimplexNmf {
     /// Sets the smoothing δ > 0 of the Gaussian objective's `ln(H + δ)`.
     pub fn smoothing(mut self, delta: f64) -> Self {
         self.settings.smoothing = delta;
+        self
+    }
+
+    /// Sets the weight μ ≥ 0 of the Gaussian objective's ridge term
+    /// `μ/2·‖W‖²_F`, with `W` in units of the data divided by its root mean
+    /// square. It keeps a basis series from growing to make up for weights
+    /// pushed towards zero; 0 turns it off.
+    pub fn basis_ridge(mut self, mu: f64) -> Self {
+        self.settings.basis_ridge = mu;
         self
     }
 
@@ -280,6 +293,7 @@ impl SimplexNmf {
                 self.settings.init,
                 &problem.a,
                 self.components(),
+                restart,
                 &mut rng(seed),
             )?;
             let run = self.run(&problem, cost, start, restart, seed)?;
@@ -363,6 +377,7 @@ impl SimplexNmf {
         }
         non_negative("prior_weight", s.prior_weight)?;
         positive("smoothing", s.smoothing)?;
+        non_negative("basis_ridge", s.basis_ridge)?;
         positive("min_relative_noise", s.min_relative_noise)?;
         positive("learning_rate", s.learning_rate)?;
         non_negative("tolerance", s.tolerance)?;
@@ -544,7 +559,9 @@ impl Problem {
     fn cost(&self, s: &NmfSettings, prior_weight: f64) -> CostFunction {
         match self.variance {
             None => CostFunction::seed(s.alpha, prior_weight),
-            Some(variance) => CostFunction::gaussian(variance, s.alpha, prior_weight, s.smoothing),
+            Some(variance) => {
+                CostFunction::gaussian(variance, s.alpha, prior_weight, s.smoothing, s.basis_ridge)
+            }
         }
     }
 }
@@ -583,9 +600,10 @@ fn noise_variance(a: &Matrix<f64>, k: usize, floor: f64) -> Result<f64, Factoriz
 /// Defaults of the Gaussian objective; the crate documentation gives the
 /// measurements behind them.
 const DEFAULT_ALPHA: f64 = 0.2;
-const DEFAULT_PRIOR_WEIGHT: f64 = 1.0;
+const DEFAULT_PRIOR_WEIGHT: f64 = 0.3;
 const DEFAULT_SMOOTHING: f64 = 1e-3;
+const DEFAULT_BASIS_RIDGE: f64 = 0.01;
 const DEFAULT_MIN_RELATIVE_NOISE: f64 = 1e-3;
 const DEFAULT_LEARNING_RATE: f64 = 0.02;
-const DEFAULT_ITERATIONS: usize = 3000;
-const DEFAULT_TOLERANCE: f64 = 1e-7;
+const DEFAULT_ITERATIONS: usize = 5000;
+const DEFAULT_TOLERANCE: f64 = 1e-6;

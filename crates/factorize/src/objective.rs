@@ -12,17 +12,19 @@
 //!   weight can go to 0 and `log H → -∞`, so the optimiser drives every
 //!   column of `H` to a vertex of the simplex however much accuracy that
 //!   costs.
-//! - [`CostFunction::Gaussian`]: `f = ‖R‖²_F / (2σ²) + c·Σ ln(H + δ)`. This is
-//!   the negative log posterior of Gaussian noise of variance σ² with a
-//!   Dirichlet(α) prior on the smoothed weights `(H + δ)/(1 + Kδ)` (up to a
-//!   constant). The smoothing δ bounds the prior below by `c·K·n·ln δ`, so the
-//!   cost has a minimum, and the weights only go to a vertex when the data
-//!   allow it.
+//! - [`CostFunction::Gaussian`]: `f = ‖R‖²_F / (2σ²) + c·Σ ln(H + δ) + μ/2·‖W‖²_F`.
+//!   This is the negative log posterior of Gaussian noise of variance σ², a
+//!   Dirichlet(α) prior on the smoothed weights `(H + δ)/(1 + Kδ)` and a
+//!   Gaussian prior of precision μ on `W` (up to constants). The smoothing δ
+//!   bounds the Dirichlet term below by `c·K·n·ln δ`. The ridge term stops `W`
+//!   from growing without bound: without it a fit can push the weights of a
+//!   component towards δ and scale that component's basis series up to
+//!   compensate, which makes `H` look sparse while the fit is unchanged.
 //!
 //! The gradients, which the kernels compute in the same pass as the value:
 //!
 //! ```text
-//! ∂f/∂W  = -s·R·Hᵀ               s = 1/‖R‖ (Seed) or 1/σ² (Gaussian)
+//! ∂f/∂W  = -s·R·Hᵀ (+ μ·W)       s = 1/‖R‖ (Seed) or 1/σ² (Gaussian)
 //! ∂f/∂H  = -s·Wᵀ·R + prior term   Gaussian: c/(H + δ)
 //! ∂f/∂H̄ = H ⊙ (G - 1·(1ᵀ(H ⊙ G)))  softmax backward, per column, G = ∂f/∂H
 //! ```
@@ -31,7 +33,7 @@
 //! gradient `∂/∂H̄ Σᵢ log Hᵢⱼ = 1 - K·Hᵢⱼ` is added after the softmax
 //! backward.
 
-use ferroflux_linalg::{gemm, softmax_into, Float, Matrix, Transpose};
+use ferroflux_linalg::{exp_in_place, gemm, Float, Matrix, Transpose};
 
 /// The cost function of a fit, chosen by name in [`crate::SimplexNmf`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -59,7 +61,8 @@ pub enum CostFunction<T: Float = f64> {
         /// The coefficient `λ·(1 - α)` of `Σ log H`.
         prior: T,
     },
-    /// `‖A - W·H‖²_F · inv_variance / 2 + prior·Σ ln(H + smoothing)`.
+    /// `‖A - W·H‖²_F · inv_variance / 2 + prior·Σ ln(H + smoothing)
+    /// + basis_ridge/2 · ‖W‖²_F`.
     Gaussian {
         /// `1/σ²`, the inverse noise variance.
         inv_variance: T,
@@ -67,6 +70,8 @@ pub enum CostFunction<T: Float = f64> {
         prior: T,
         /// δ > 0, added to `H` inside the logarithm.
         smoothing: T,
+        /// μ ≥ 0, the weight of the ridge term `μ/2·‖W‖²_F`.
+        basis_ridge: T,
     },
 }
 
@@ -79,60 +84,104 @@ impl<T: Float> CostFunction<T> {
     }
 
     /// The Gaussian cost for noise variance σ², concentration α, prior weight
-    /// λ and smoothing δ.
-    pub fn gaussian(variance: f64, alpha: f64, prior_weight: f64, smoothing: f64) -> Self {
+    /// λ, smoothing δ and ridge weight μ on `W`.
+    pub fn gaussian(
+        variance: f64,
+        alpha: f64,
+        prior_weight: f64,
+        smoothing: f64,
+        basis_ridge: f64,
+    ) -> Self {
         CostFunction::Gaussian {
             inv_variance: T::cast(1.0 / variance),
             prior: T::cast(prior_weight * (1.0 - alpha)),
             smoothing: T::cast(smoothing),
+            basis_ridge: T::cast(basis_ridge),
         }
     }
 }
 
+/// Problems with at most this many multiply-adds per product (`T·n·K`) take
+/// the fused column kernel; larger ones take the Gram form through
+/// [`ferroflux_linalg::gemm`] (BLAS).
+///
+/// The fused kernel computes each residual column `rⱼ = aⱼ - W·hⱼ`, its
+/// norm and its two gradient contributions while `W` and `rⱼ` sit in the L1
+/// cache, so a tiny problem pays no call overhead. The Gram form never forms
+/// `R`: with `P = Wᵀ·A`, `Q = A·Hᵀ`, `G = Wᵀ·W` and `S = H·Hᵀ`,
+///
+/// ```text
+/// ‖R‖² = ‖A‖² - 2⟨P, H⟩ + ⟨G, S⟩,   Wᵀ·R = P - G·H,   R·Hᵀ = Q - W·S,
+/// ```
+///
+/// so an iteration reads `A` twice, in two BLAS products, and writes nothing
+/// of size T x n. The price is cancellation in `‖R‖²` when the fit is very
+/// close: in f64 its absolute error is about `1e-16·‖A‖²`, which matters
+/// only below a relative error of about 1e-7.
+pub const FUSED_MAX_WORK: usize = 1 << 15;
+
 /// Buffers for one value-and-gradient evaluation, allocated once per problem
-/// shape so that an iteration allocates nothing.
+/// so that an iteration allocates nothing.
 #[derive(Debug, Clone)]
-pub struct CostWorkspace<T: Float = f64> {
+pub(crate) struct CostWorkspace<T: Float> {
     /// `H = softmax(H̄)`, K x n.
-    pub h: Matrix<T>,
-    /// The residual `R = A - W·H`, T x n.
-    pub residual: Matrix<T>,
+    pub(crate) h: Matrix<T>,
+    /// `logsumexp` of each column of `H̄`.
+    lse: Vec<T>,
     /// `∂f/∂W`, T x K.
-    pub grad_w: Matrix<T>,
+    pub(crate) grad_w: Matrix<T>,
     /// `∂f/∂H̄`, K x n.
-    pub grad_h_logits: Matrix<T>,
+    pub(crate) grad_h_logits: Matrix<T>,
+    /// One residual column (fused kernel).
+    column: Vec<T>,
+    /// `Wᵀ·W` and `H·Hᵀ`, K x K (Gram form).
+    gram_w: Matrix<T>,
+    gram_h: Matrix<T>,
+    /// `‖A‖²_F`, for the Gram form.
+    data_norm_squared: T,
+    fused: bool,
 }
 
 impl<T: Float> CostWorkspace<T> {
-    /// Buffers for data with `rows` time steps and `series` columns and
-    /// `components` basis series.
-    pub fn new(rows: usize, series: usize, components: usize) -> Self {
+    /// Buffers for data `a` and `components` basis series.
+    pub(crate) fn new(a: &Matrix<T>, components: usize) -> Self {
+        let (rows, series) = a.shape();
+        let fused = rows * series * components <= FUSED_MAX_WORK;
+        let gram = if fused { 0 } else { components };
         CostWorkspace {
             h: Matrix::zeros(components, series),
-            residual: Matrix::zeros(rows, series),
+            lse: vec![T::zero(); series],
             grad_w: Matrix::zeros(rows, components),
             grad_h_logits: Matrix::zeros(components, series),
+            column: vec![T::zero(); if fused { rows } else { 0 }],
+            gram_w: Matrix::zeros(gram, gram),
+            gram_h: Matrix::zeros(gram, gram),
+            data_norm_squared: if fused {
+                T::zero()
+            } else {
+                dot(a.as_slice(), a.as_slice())
+            },
+            fused,
         }
     }
 
-    /// Evaluates `f(W, H̄)` and fills [`Self::grad_w`] and
-    /// [`Self::grad_h_logits`]; [`Self::h`] and [`Self::residual`] hold
-    /// `softmax(H̄)` and `A - W·H` afterwards.
+    /// Evaluates `f(W, H̄)` and fills `grad_w`, `grad_h_logits` and `h`.
     ///
-    /// # Panics
-    /// If the shapes of `a`, `w` and `h_logits` do not match each other or the
-    /// workspace; the message names the shapes.
-    #[track_caller]
-    pub fn evaluate(
+    /// `a` must be the matrix the workspace was made for.
+    pub(crate) fn evaluate(
         &mut self,
         cost: &CostFunction<T>,
         a: &Matrix<T>,
         w: &Matrix<T>,
         h_logits: &Matrix<T>,
     ) -> T {
-        self.check_shapes(a, w, h_logits);
-        softmax_into(h_logits, &mut self.h);
-        let squared_norm = self.fill_residual(a, w);
+        softmax_columns(h_logits, &mut self.h, &mut self.lse);
+        // Both kernels leave R·Hᵀ in grad_w and Wᵀ·R in grad_h_logits.
+        let squared_norm = if self.fused {
+            self.fused_products(a, w)
+        } else {
+            self.gram_products(a, w)
+        };
 
         let (data, scale) = match *cost {
             CostFunction::Seed { .. } => {
@@ -149,90 +198,202 @@ impl<T: Float> CostWorkspace<T> {
                 (squared_norm * inv_variance * T::cast(0.5), inv_variance)
             }
         };
+        // ∂f/∂W = -s·R·Hᵀ (+ μ·W); the data part of ∂f/∂H, -s·Wᵀ·R, is
+        // scaled in the prior's pass below.
+        let ridge = match *cost {
+            CostFunction::Gaussian { basis_ridge, .. } if basis_ridge > T::zero() => {
+                let mut squared = T::zero();
+                for (g, &x) in self.grad_w.iter_mut().zip(w.iter()) {
+                    *g = basis_ridge * x - scale * *g;
+                    squared += x * x;
+                }
+                basis_ridge * squared * T::cast(0.5)
+            }
+            _ => {
+                self.grad_w.iter_mut().for_each(|g| *g *= -scale);
+                T::zero()
+            }
+        };
 
-        // ∂f/∂W = -s·R·Hᵀ and the data part of ∂f/∂H = -s·Wᵀ·R.
+        let prior = match *cost {
+            CostFunction::Seed { prior } => seed_prior_backward(
+                h_logits,
+                &self.h,
+                &self.lse,
+                &mut self.grad_h_logits,
+                -scale,
+                prior,
+            ),
+            CostFunction::Gaussian {
+                prior, smoothing, ..
+            } => {
+                smoothed_prior_backward(&self.h, &mut self.grad_h_logits, -scale, prior, smoothing)
+            }
+        };
+        data + prior + ridge
+    }
+
+    /// Column by column: `rⱼ = aⱼ - W·hⱼ`, `‖rⱼ‖²`, `Wᵀ·rⱼ` into column j
+    /// of `grad_h_logits`, and `rⱼ·hⱼᵀ` added to `grad_w`. Returns `‖R‖²`.
+    fn fused_products(&mut self, a: &Matrix<T>, w: &Matrix<T>) -> T {
+        let rows = a.nrows();
+        let k = self.h.nrows();
+        if rows == 0 || k == 0 {
+            self.grad_w.fill(T::zero());
+            self.grad_h_logits.fill(T::zero());
+            return dot(a.as_slice(), a.as_slice());
+        }
+        let w_columns: &[T] = w.as_slice();
+        let grad_w = self.grad_w.as_mut_slice();
+        grad_w.fill(T::zero());
+        let r = &mut self.column[..];
+        let mut squared_norm = T::zero();
+        let columns = a
+            .as_slice()
+            .chunks_exact(rows)
+            .zip(self.h.as_slice().chunks_exact(k))
+            .zip(self.grad_h_logits.as_mut_slice().chunks_exact_mut(k));
+        for ((a_j, h_j), g_j) in columns {
+            r.copy_from_slice(a_j);
+            for (w_i, &h_ij) in w_columns.chunks_exact(rows).zip(h_j) {
+                axpy(-h_ij, w_i, r);
+            }
+            squared_norm += dot(r, r);
+            for (i, w_i) in w_columns.chunks_exact(rows).enumerate() {
+                g_j[i] = dot(w_i, r);
+                axpy(h_j[i], r, &mut grad_w[i * rows..(i + 1) * rows]);
+            }
+        }
+        squared_norm
+    }
+
+    /// The Gram form of the products (see [`FUSED_MAX_WORK`]). Returns `‖R‖²`.
+    fn gram_products(&mut self, a: &Matrix<T>, w: &Matrix<T>) -> T {
+        let (one, zero) = (T::one(), T::zero());
+        let h = &self.h;
         gemm(
-            -scale,
-            &self.residual,
-            Transpose::No,
-            &self.h,
+            one,
+            w,
             Transpose::Yes,
-            T::zero(),
+            a,
+            Transpose::No,
+            zero,
+            &mut self.grad_h_logits,
+        );
+        gemm(
+            one,
+            a,
+            Transpose::No,
+            h,
+            Transpose::Yes,
+            zero,
             &mut self.grad_w,
         );
         gemm(
-            -scale,
+            one,
             w,
             Transpose::Yes,
-            &self.residual,
-            Transpose::No,
-            T::zero(),
-            &mut self.grad_h_logits,
-        );
-
-        let prior = match *cost {
-            CostFunction::Seed { prior } => {
-                seed_prior_backward(h_logits, &self.h, &mut self.grad_h_logits, prior)
-            }
-            CostFunction::Gaussian {
-                prior, smoothing, ..
-            } => smoothed_prior_backward(&self.h, &mut self.grad_h_logits, prior, smoothing),
-        };
-        data + prior
-    }
-
-    /// Writes `R = A - W·H` into the residual buffer and returns `‖R‖²_F`,
-    /// reading `A` and the product once.
-    fn fill_residual(&mut self, a: &Matrix<T>, w: &Matrix<T>) -> T {
-        gemm(
-            T::one(),
             w,
             Transpose::No,
-            &self.h,
+            zero,
+            &mut self.gram_w,
+        );
+        gemm(
+            one,
+            h,
             Transpose::No,
-            T::zero(),
-            &mut self.residual,
+            h,
+            Transpose::Yes,
+            zero,
+            &mut self.gram_h,
         );
-        let mut sum = T::zero();
-        for (r, &x) in self.residual.as_mut_slice().iter_mut().zip(a.as_slice()) {
-            let d = x - *r;
-            *r = d;
-            sum += d * d;
-        }
-        sum
-    }
 
-    #[track_caller]
-    fn check_shapes(&self, a: &Matrix<T>, w: &Matrix<T>, h_logits: &Matrix<T>) {
-        let (rows, series) = self.residual.shape();
-        let components = self.h.nrows();
-        assert!(
-            a.shape() == (rows, series)
-                && w.shape() == (rows, components)
-                && h_logits.shape() == (components, series),
-            "CostWorkspace::evaluate: A is {}x{}, W is {}x{}, H̄ is {}x{}; this workspace needs \
-             A {rows}x{series}, W {rows}x{components}, H̄ {components}x{series}",
-            a.nrows(),
-            a.ncols(),
-            w.nrows(),
-            w.ncols(),
-            h_logits.nrows(),
-            h_logits.ncols(),
+        let cross = dot(self.grad_h_logits.as_slice(), h.as_slice());
+        let quadratic = dot(self.gram_w.as_slice(), self.gram_h.as_slice());
+        let squared_norm = (self.data_norm_squared - (cross + cross) + quadratic).max(zero);
+
+        gemm(
+            -one,
+            &self.gram_w,
+            Transpose::No,
+            h,
+            Transpose::No,
+            one,
+            &mut self.grad_h_logits,
         );
+        gemm(
+            -one,
+            w,
+            Transpose::No,
+            &self.gram_h,
+            Transpose::No,
+            one,
+            &mut self.grad_w,
+        );
+        squared_norm
     }
 }
 
-/// Turns `grad` from `∂f/∂H` into `∂f/∂H̄` in place through the softmax
-/// backward, adds the gradient of `prior·Σ log_softmax(H̄)`, and returns that
-/// prior's value.
+/// Writes the column-wise softmax of `logits` into `h` and each column's
+/// logsumexp into `lse`, with one vectorised exponential over the whole
+/// matrix (a call per column costs more than the arithmetic when K is small).
+fn softmax_columns<T: Float>(logits: &Matrix<T>, h: &mut Matrix<T>, lse: &mut [T]) {
+    let k = logits.nrows();
+    if k == 0 {
+        return;
+    }
+    h.copy_from(logits);
+    for (column, max) in h.as_mut_slice().chunks_exact_mut(k).zip(lse.iter_mut()) {
+        *max = column.iter().fold(T::NEG_INFINITY, |m, &x| m.max_nan(x));
+        let shift = *max;
+        column.iter_mut().for_each(|x| *x -= shift);
+    }
+    exp_in_place(h.as_mut_slice());
+    for (column, lse) in h.as_mut_slice().chunks_exact_mut(k).zip(lse.iter_mut()) {
+        let sum = column.iter().fold(T::zero(), |s, &x| s + x);
+        let inv = T::one() / sum;
+        column.iter_mut().for_each(|x| *x *= inv);
+        *lse += sum.ln();
+    }
+}
+
+/// `Σ xᵢ·yᵢ` with four accumulators, so the loop vectorises.
+#[inline]
+fn dot<T: Float>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::zero(); 4];
+    let (x4, y4) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: T = x4
+        .remainder()
+        .iter()
+        .zip(y4.remainder())
+        .fold(T::zero(), |s, (&a, &b)| s + a * b);
+    for (a, b) in x4.zip(y4) {
+        for l in 0..4 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `y += α·x`.
+#[inline]
+fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += alpha * x;
+    }
+}
+
+/// Turns `grad` from `Wᵀ·R` into `∂f/∂H̄` in place for the Seed cost, and
+/// returns the prior's value `prior·Σ log_softmax(H̄)`.
 ///
-/// `log_softmax(H̄)ᵢⱼ = H̄ᵢⱼ - lseⱼ`, and `lseⱼ = H̄ₘⱼ - ln Hₘⱼ` for the
-/// largest weight `Hₘⱼ ≥ 1/K`, which never underflows; this saves a second
-/// pass of exponentials.
+/// The data part of `∂f/∂H` is `data_scale·Wᵀ·R`; the softmax backward
+/// maps it to `∂f/∂H̄`, and `∂/∂H̄ᵢ Σₗ log Hₗ = 1 - K·Hᵢ` is added after it.
 fn seed_prior_backward<T: Float>(
     h_logits: &Matrix<T>,
     h: &Matrix<T>,
+    lse: &[T],
     grad: &mut Matrix<T>,
+    data_scale: T,
     prior: T,
 ) -> T {
     let k = h.nrows();
@@ -245,33 +406,32 @@ fn seed_prior_backward<T: Float>(
         .as_slice()
         .chunks_exact(k)
         .zip(h.as_slice().chunks_exact(k))
-        .zip(grad.as_mut_slice().chunks_exact_mut(k));
-    for ((logits, weights), g) in columns {
-        let mut largest = 0;
+        .zip(grad.as_mut_slice().chunks_exact_mut(k))
+        .zip(lse);
+    for (((logits, weights), g), &lse) in columns {
         let mut dot = T::zero();
         let mut logit_sum = T::zero();
         for i in 0..k {
-            if weights[i] > weights[largest] {
-                largest = i;
-            }
+            g[i] *= data_scale;
             dot += weights[i] * g[i];
             logit_sum += logits[i];
         }
-        let lse = logits[largest] - weights[largest].ln();
+        // Σᵢ log_softmax(H̄)ᵢ = Σᵢ H̄ᵢ - K·logsumexp(H̄).
         value += logit_sum - k_t * lse;
         for i in 0..k {
-            // Softmax backward, then ∂/∂H̄ᵢ Σ log Hₗ = 1 - K·Hᵢ.
             g[i] = weights[i] * (g[i] - dot) + prior * (T::one() - k_t * weights[i]);
         }
     }
     prior * value
 }
 
-/// Adds `prior/(H + δ)` to `grad` (holding `∂f/∂H`), applies the softmax
-/// backward in place, and returns `prior·Σ ln(H + δ)`.
+/// Turns `grad` from `Wᵀ·R` into `∂f/∂H̄` in place for the Gaussian cost:
+/// `G = data_scale·Wᵀ·R + prior/(H + δ)`, then the softmax backward. Returns
+/// the prior's value `prior·Σ ln(H + δ)`.
 fn smoothed_prior_backward<T: Float>(
     h: &Matrix<T>,
     grad: &mut Matrix<T>,
+    data_scale: T,
     prior: T,
     smoothing: T,
 ) -> T {
@@ -289,7 +449,7 @@ fn smoothed_prior_backward<T: Float>(
         for i in 0..k {
             let shifted = weights[i] + smoothing;
             value += shifted.ln();
-            g[i] += prior / shifted;
+            g[i] = data_scale * g[i] + prior / shifted;
             dot += weights[i] * g[i];
         }
         for i in 0..k {

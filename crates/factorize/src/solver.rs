@@ -11,6 +11,7 @@ use crate::objective::{CostFunction, CostWorkspace};
 ///
 /// [`NmfSolver::step`] is one iteration and allocates nothing, which is what
 /// the `nmf` bench times. [`crate::SimplexNmf`] builds one of these per fit.
+#[derive(Clone)]
 pub struct NmfSolver<T: Float = f64> {
     a: Matrix<T>,
     w: Matrix<T>,
@@ -61,7 +62,7 @@ impl<T: Float> NmfSolver<T> {
         let w_state = Rule::<T>::init(&adam, w.shape());
         let h_state = Rule::<T>::init(&adam, h_logits.shape());
         NmfSolver {
-            workspace: CostWorkspace::new(rows, series, components),
+            workspace: CostWorkspace::new(&a, components),
             a,
             w,
             h_logits,
@@ -86,8 +87,9 @@ impl<T: Float> NmfSolver<T> {
         cost
     }
 
-    /// Evaluates the cost at the current factors and leaves the gradient and
-    /// `H` in [`Self::workspace`], without updating anything.
+    /// Evaluates the cost at the current factors without updating anything;
+    /// [`Self::gradient_w`], [`Self::gradient_h_logits`] and [`Self::h`]
+    /// then belong to this point.
     pub fn evaluate(&mut self) -> T {
         self.workspace
             .evaluate(&self.cost, &self.a, &self.w, &self.h_logits)
@@ -116,9 +118,19 @@ impl<T: Float> NmfSolver<T> {
         &self.h_logits
     }
 
-    /// The buffers of the last evaluation: `H`, the residual and the gradients.
-    pub fn workspace(&self) -> &CostWorkspace<T> {
-        &self.workspace
+    /// `∂f/∂W` at the point of the last evaluation, T x K.
+    pub fn gradient_w(&self) -> &Matrix<T> {
+        &self.workspace.grad_w
+    }
+
+    /// `∂f/∂H̄` at the point of the last evaluation, K x n.
+    pub fn gradient_h_logits(&self) -> &Matrix<T> {
+        &self.workspace.grad_h_logits
+    }
+
+    /// `H = softmax(H̄)` at the point of the last evaluation, K x n.
+    pub fn h(&self) -> &Matrix<T> {
+        &self.workspace.h
     }
 
     /// The cost function being minimised.
