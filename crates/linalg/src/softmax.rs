@@ -137,9 +137,51 @@ fn check_same_shape<T: Float>(op: &str, x: &Matrix<T>, out: &Matrix<T>) {
     );
 }
 
-/// Column maximum; NaN if the column has a NaN.
+/// Independent accumulators in the reductions below. Eight lanes let the
+/// compiler keep them in SIMD registers, which a single running maximum or
+/// sum (a serial dependency in IEEE order) would forbid.
+const LANES: usize = 8;
+
+/// Column maximum, ignoring NaN (NaN reaches the result through the sum of
+/// exponentials instead); `-inf` for a column of only `-inf` or NaN.
 fn column_max<T: Float>(col: &[T]) -> T {
-    col.iter().fold(T::NEG_INFINITY, |m, &v| m.max_nan(v))
+    let mut acc = [T::NEG_INFINITY; LANES];
+    let mut chunks = col.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a = if v > *a { v } else { *a };
+        }
+    }
+    let mut max = T::NEG_INFINITY;
+    for &v in acc.iter().chain(chunks.remainder()) {
+        max = if v > max { v } else { max };
+    }
+    max
+}
+
+/// Sum in `LANES` interleaved partial sums.
+fn lane_sum<T: Float>(xs: &[T]) -> T {
+    let mut acc = [T::zero(); LANES];
+    let mut chunks = xs.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a += v;
+        }
+    }
+    let tail = chunks.remainder().iter().fold(T::zero(), |s, &v| s + v);
+    acc.iter().fold(tail, |s, &v| s + v)
+}
+
+/// Replaces the column with `exp(x - max)` and returns the sum of the new
+/// values, exponentiating one block at a time while it is in cache.
+fn shifted_exp_sum<T: Float>(col: &mut [T], max: T) -> T {
+    let mut sum = T::zero();
+    for block in col.chunks_mut(BLOCK) {
+        block.iter_mut().for_each(|v| *v -= max);
+        T::exp_slice(block);
+        sum += lane_sum(block);
+    }
+    sum
 }
 
 fn softmax_column<T: Float>(col: &mut [T]) {
@@ -149,10 +191,8 @@ fn softmax_column<T: Float>(col: &mut [T]) {
         return;
     }
     // For an all -inf column, max is -inf and x - max is NaN, which is the
-    // documented result. NaN in the column propagates the same way.
-    col.iter_mut().for_each(|v| *v -= max);
-    T::exp_slice(col);
-    let sum = col.iter().fold(T::zero(), |s, &v| s + v);
+    // documented result. A NaN entry makes the sum NaN, and so every entry.
+    let sum = shifted_exp_sum(col, max);
     let inv = T::one() / sum;
     col.iter_mut().for_each(|v| *v *= inv);
 }
@@ -171,24 +211,25 @@ fn plus_infinity_column<T: Float>(col: &mut [T], log: bool) {
     }
 }
 
-/// `max + log(sum(exp(x - max)))` in one read of the column, exponentiating
-/// blocks on the stack.
+/// `max + log(sum(exp(x - max)))` in one read of the column after the
+/// maximum, exponentiating blocks on the stack.
 fn logsumexp_column<T: Float>(col: &[T]) -> T {
     let max = column_max(col);
     if !max.finite() {
-        // +inf: the sum is infinite. -inf: every entry is -inf, so the sum is
-        // empty and its log is -inf. NaN: stays NaN.
-        return max;
+        // +inf: the sum is infinite. -inf: every entry is -inf or NaN, so
+        // the sum is empty (log is -inf) or NaN.
+        return if col.iter().any(|v| v.nan()) {
+            T::NAN
+        } else {
+            max
+        };
     }
     let mut block = [T::zero(); BLOCK];
     let mut sum = T::zero();
     for chunk in col.chunks(BLOCK) {
         let b = &mut block[..chunk.len()];
-        for (dst, &v) in b.iter_mut().zip(chunk) {
-            *dst = v - max;
-        }
-        T::exp_slice(b);
-        sum += b.iter().fold(T::zero(), |s, &v| s + v);
+        b.copy_from_slice(chunk);
+        sum += shifted_exp_sum(b, max);
     }
     max + sum.ln()
 }
