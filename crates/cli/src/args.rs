@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use ferroflux::factorize::{Header, Init, Objective, Scaling};
+use ferroflux::factorize::{Header, Init, NmfSettings, Objective, Scaling, SimplexNmf};
 
-/// Options of `ferroflux factorize`. Options without a default take the
-/// value of the chosen objective's settings (see `--objective`).
+/// Options of `ferroflux factorize`. Options without a default value take
+/// the value of the chosen objective's settings (see `--objective`).
 #[derive(Debug, Args)]
 pub struct FactorizeArgs {
     /// CSV file of series: one column per series, one row per time step, an
@@ -19,13 +19,11 @@ pub struct FactorizeArgs {
     #[arg(long, default_value_t = 3)]
     pub k: usize,
 
-    /// Dirichlet concentration alpha > 0 of the prior on each column of H;
-    /// alpha < 1 favours sparse weights [default: 0.2].
-    #[arg(long)]
+    #[arg(long, help = setting_help("Dirichlet concentration alpha > 0 of the prior on each column of H; \
+        alpha < 1 favours sparse weights", |s| s.alpha.to_string()))]
     pub alpha: Option<f64>,
 
-    /// Maximum iterations per run [default: 3000; 2000 with --objective seed].
-    #[arg(long)]
+    #[arg(long, help = setting_help("Maximum iterations per run", |s| s.iterations.to_string()))]
     pub iterations: Option<usize>,
 
     /// Seed of the random initialisation (and of the synthetic problem).
@@ -42,18 +40,15 @@ pub struct FactorizeArgs {
     #[arg(long, value_enum, default_value_t = ObjectiveArg::Gaussian)]
     pub objective: ObjectiveArg,
 
-    /// Weight lambda >= 0 of the log-prior term; 0 fits on the simplex
-    /// without a prior [default: 1].
-    #[arg(long, value_name = "LAMBDA")]
+    #[arg(long, value_name = "LAMBDA", help = setting_help("Weight lambda >= 0 of the log-prior term; \
+        0 fits on the simplex without a prior", |s| s.prior_weight.to_string()))]
     pub prior_weight: Option<f64>,
 
-    /// Adam's step size eta > 0 [default: 0.02; 0.001 with --objective seed].
-    #[arg(long, value_name = "ETA")]
+    #[arg(long, value_name = "ETA", help = setting_help("Adam's step size eta > 0", |s| s.learning_rate.to_string()))]
     pub learning_rate: Option<f64>,
 
-    /// Stop once the relative change of the cost stays below this for 10
-    /// iterations; 0 runs every iteration [default: 1e-7; 0 with --objective seed].
-    #[arg(long)]
+    #[arg(long, help = setting_help("Stop once the relative change of the cost stays below this \
+        for 10 iterations; 0 runs every iteration", |s| s.tolerance.to_string()))]
     pub tolerance: Option<f64>,
 
     /// Divide each series before fitting, so series of different size count
@@ -69,8 +64,7 @@ pub struct FactorizeArgs {
     #[arg(long, value_enum, default_value_t = InitArg::Random)]
     pub init: InitArg,
 
-    /// Basis series fitted beyond k [default: 0; 1 with --objective seed].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = setting_help("Basis series fitted beyond k", |s| s.extra_components.to_string()))]
     pub extra_components: Option<usize>,
 
     /// Regularisation path: comma-separated prior weights, fitted in the
@@ -113,6 +107,18 @@ pub struct FactorizeArgs {
     /// Number of series drawn in series.png, from the first.
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub panels: usize,
+}
+
+/// Returns help text for a setting whose default depends on `--objective`,
+/// with both defaults read from the library so that they cannot go stale.
+fn setting_help(text: &str, value: impl Fn(&NmfSettings) -> String) -> String {
+    let gaussian = SimplexNmf::new(3).settings();
+    let seed = SimplexNmf::seed_preset(3).settings();
+    format!(
+        "{text} [default: {}; {} with --objective seed]",
+        value(&gaussian),
+        value(&seed)
+    )
 }
 
 /// `--objective` values.

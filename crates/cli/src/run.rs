@@ -262,21 +262,24 @@ fn draw_fit_pictures(
     basis_functions(&out.join(&name), &fit.w, Some(&titles), axis)?;
     files.push(name);
 
-    let nmf = Heatmap::new(&fit.h, format!("H of {}", labeled.label))
-        .x_label("series")
+    // Series sorted by dominant component turn the clusters into blocks.
+    let order = cluster_order(fit);
+    let h = fit.h.select_columns(&order);
+    let vt = outcome.svd.vt.select_columns(&order);
+    let sorted_names: Vec<String> = order.iter().map(|&j| names[j].clone()).collect();
+    let x_label = "series, sorted by dominant NMF component";
+    let nmf = Heatmap::new(&h, format!("H of {}", labeled.label))
+        .x_label(x_label)
         .y_label("component")
         .row_names(&components)
-        .column_names(names)
+        .column_names(&sorted_names)
         .scale(ColorScale::Sequential { min: 0.0, max: 1.0 });
-    let svd = Heatmap::new(
-        &outcome.svd.vt,
-        format!("Vᵀ of the rank-{} SVD (signed)", outcome.k),
-    )
-    .x_label("series")
-    .y_label("singular vector")
-    .row_names(&svd_rows)
-    .column_names(names)
-    .scale(ColorScale::diverging_for(outcome.svd.vt.as_slice()));
+    let svd = Heatmap::new(&vt, format!("Vᵀ of the rank-{} SVD (signed)", outcome.k))
+        .x_label(x_label)
+        .y_label("singular vector")
+        .row_names(&svd_rows)
+        .column_names(&sorted_names)
+        .scale(ColorScale::diverging_for(vt.as_slice()));
     let name = format!("weights{suffix}.png");
     heatmap_pair(&out.join(&name), &nmf, &svd)?;
     files.push(name);
@@ -296,6 +299,18 @@ fn draw_fit_pictures(
     loss_trace(&out.join(&name), &fit.loss_trace, &title)?;
     files.push(name);
     Ok(())
+}
+
+/// Returns the series indices ordered by dominant component, and within a
+/// component by decreasing weight on it.
+fn cluster_order(fit: &NmfFit) -> Vec<usize> {
+    let dominant = fit.dominant_components();
+    let mut order: Vec<usize> = (0..fit.h.ncols()).collect();
+    order.sort_by(|&a, &b| {
+        let by_component = dominant[a].cmp(&dominant[b]);
+        by_component.then(fit.h[(dominant[b], b)].total_cmp(&fit.h[(dominant[a], a)]))
+    });
+    order
 }
 
 /// Returns "1", "2", ... for `count` components.

@@ -17,13 +17,14 @@ pub fn render(outcome: &Outcome) -> String {
     let _ = writeln!(text, "backend: {}", ferroflux::backend());
     let _ = writeln!(text);
 
+    let svd_label = format!("rank-{k} SVD (|Vᵀ|, normalised)");
     let width = outcome
         .fits
         .iter()
-        .map(|f| f.label.len())
+        .map(|f| f.label.chars().count())
+        .chain([svd_label.chars().count()])
         .max()
-        .unwrap_or(0)
-        .max(24);
+        .unwrap_or(0);
     let _ = writeln!(
         text,
         "{:width$}  {:>9}  {:>11}  {:>11}  {:>10}  {:>8}",
@@ -33,7 +34,7 @@ pub fn render(outcome: &Outcome) -> String {
     let _ = writeln!(
         text,
         "{:width$}  {:>9}  {:>11.3}  {:>11.3}  {:>10}  {:>8}",
-        format!("rank-{k} SVD (|Vᵀ|, normalised)"),
+        svd_label,
         format_error(svd.relative_error),
         svd.sparsity.median_max_weight,
         svd.sparsity.share_above_0_9,

@@ -248,10 +248,11 @@ impl<'a> Heatmap<'a> {
 
         // Axis titles.
         let axis_style = style::text(LABEL_SIZE, black, HPos::Center, VPos::Center);
+        let x_title_y = (grid_bottom + 10 + column_label_height + 18).min(height - 18);
         area.draw_text(
             &self.x_label,
             &axis_style,
-            ((grid_left + grid_right) / 2, height - 18),
+            ((grid_left + grid_right) / 2, x_title_y),
         )?;
         let y_title = style::vertical(axis_style);
         area.draw_text(&self.y_label, &y_title, (14, (grid_top + grid_bottom) / 2))?;

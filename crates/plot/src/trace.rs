@@ -283,12 +283,27 @@ impl Figure for TradeOffPath<'_> {
             chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, color.filled())))?;
         }
 
-        // Label each point of the upper curve with its prior weight.
+        // Label each point of the upper curve with its prior weight, leaving
+        // out labels that would overlap one already drawn (points of nearly
+        // equal error and sparsity).
         let label_style = style::text(TICK_SIZE, black, HPos::Left, VPos::Bottom);
-        chart.draw_series(self.points.iter().map(|p| {
+        let mut placed: Vec<(i32, i32, i32)> = Vec::new();
+        let mut labels = Vec::new();
+        for p in self.points {
             let y = p.share_above_0_9.max(p.median_max_weight);
             let label = format!("λ = {}", format_weight(p.prior_weight));
-            EmptyElement::at((p.relative_error, y)) + Text::new(label, (6, -6), label_style.clone())
+            let (px, py) = chart.backend_coord(&(p.relative_error, y));
+            let (width, _) = body.estimate_text_size(&label, &label_style)?;
+            let overlaps = placed.iter().any(|&(x, top, w)| {
+                (px - x).abs() < w.max(width as i32) + 4 && (py - top).abs() < TICK_SIZE as i32 + 4
+            });
+            if !overlaps {
+                placed.push((px, py, width as i32));
+                labels.push((p.relative_error, y, label));
+            }
+        }
+        chart.draw_series(labels.into_iter().map(|(x, y, label)| {
+            EmptyElement::at((x, y)) + Text::new(label, (6, -6), label_style.clone())
         }))?;
         Ok(())
     }
