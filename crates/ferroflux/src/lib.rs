@@ -1,7 +1,30 @@
 //! ferroflux: Flux.jl-style numerics and deep learning in Rust.
 //!
-//! This facade re-exports the workspace crates; `use ferroflux::prelude::*`
-//! brings the everyday names into scope.
+//! Plain nalgebra matrices in and out, gradients of ordinary closures,
+//! layers that are structs, optimisers that are update rules, and a
+//! factorisation toolkit for time series. This facade re-exports the
+//! workspace crates as modules, and `use ferroflux::prelude::*` brings the
+//! everyday names into scope:
+//!
+//! ```
+//! use ferroflux::prelude::*;
+//!
+//! let w = Param::new(rand(2, 5));
+//! let b = Param::new(rand(2, 1));
+//! let predict = |x: &Tensor| w.tensor().matmul(x) + b.tensor();
+//! let loss = |x: &Tensor, y: &Tensor| (predict(x) - y).powi(2).sum();
+//!
+//! let (x, y) = (Tensor::constant(rand(5, 1)), Tensor::constant(rand(2, 1)));
+//! let ps = Params::new([&w, &b]);
+//! let grads = gradient(&ps, || loss(&x, &y));
+//! let gw: &Matrix = &grads[&w];
+//! assert_eq!(gw.shape(), (2, 5));
+//!
+//! let mut opt = Descent::new(0.01);
+//! for p in ps.iter() {
+//!     opt.update(p, &grads[p]);
+//! }
+//! ```
 
 pub use ferroflux_autodiff as autodiff;
 pub use ferroflux_factorize as factorize;
@@ -12,10 +35,34 @@ pub use ferroflux_plot as plot;
 
 pub use ferroflux_linalg::{backend, rand, randn, seed, Float, Matrix};
 
-/// The everyday names: matrices, randomness and the backend report.
+/// The everyday names of every crate.
+///
+/// `softmax` and `log_softmax` here are the activations of `ferroflux::nn`,
+/// usable as layers and on tensors; the matrix kernels of the same names are
+/// in [`crate::linalg`].
 pub mod prelude {
     pub use ferroflux_linalg::{
-        backend, log_softmax, logsumexp, matmul, rand, rand_f32, randn, randn_f32, seed, softmax,
-        Float, Matrix,
+        backend, matmul, rand, rand_f32, randn, randn_f32, seed, Float, Matrix,
     };
+
+    pub use ferroflux_autodiff::{
+        check_gradient, check_gradient_params, gradient, jvp, value_and_gradient, with_gradient,
+        GradCheckReport, Grads, Param, ParamId, Params, Tensor,
+    };
+
+    pub use ferroflux_nn::{
+        accuracy, binary_cross_entropy, cross_entropy, elu, gelu, hard_sigmoid, hard_tanh,
+        huber_loss, identity, kl_divergence, leaky_relu, load_safetensors, log_sigmoid,
+        log_softmax, logit_binary_cross_entropy, logit_cross_entropy, mae, mse, one_cold, one_hot,
+        relu, save_safetensors, sigmoid, softmax, softplus, softsign, swish, tanh, Aggregation,
+        BatchNorm, Chain, Dense, Dropout, Embedding, Layer, LayerNorm, Parallel, SkipConnection,
+    };
+
+    pub use ferroflux_optim::{
+        epochs, setup, train, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, AmsGrad, ClipGrad,
+        ClipNorm, DataLoader, Descent, Lion, Momentum, NAdam, Nesterov, OAdam, Optimiser,
+        OptimiserChain, RAdam, RmsProp, Rule, WeightDecay,
+    };
+
+    pub use ferroflux_factorize::{Init, NmfFit, Objective, Scaling, SimplexNmf};
 }
