@@ -51,18 +51,16 @@ pub struct FactorizeArgs {
         for 10 iterations; 0 runs every iteration", |s| s.tolerance.to_string()))]
     pub tolerance: Option<f64>,
 
-    /// Divide each series before fitting, so series of different size count
-    /// alike.
-    #[arg(long, value_enum, default_value_t = ScalingArg::None)]
-    pub scaling: ScalingArg,
+    #[arg(long, value_enum, help = setting_help("Divide each series before fitting, \
+        so series of different size count alike", |s| scaling_name(s.scaling).to_string()))]
+    pub scaling: Option<ScalingArg>,
 
-    /// Number of runs from seeds seed, seed+1, ...; the lowest cost wins.
-    #[arg(long, default_value_t = 1)]
-    pub restarts: usize,
+    #[arg(long, help = setting_help("Number of runs from seeds seed, seed+1, ...; \
+        the lowest cost wins", |s| s.restarts.to_string()))]
+    pub restarts: Option<usize>,
 
-    /// Starting point of W and H.
-    #[arg(long, value_enum, default_value_t = InitArg::Random)]
-    pub init: InitArg,
+    #[arg(long, value_enum, help = setting_help("Starting point of W and H", |s| init_name(s.init).to_string()))]
+    pub init: Option<InitArg>,
 
     #[arg(long, value_name = "N", help = setting_help("Basis series fitted beyond k", |s| s.extra_components.to_string()))]
     pub extra_components: Option<usize>,
@@ -119,6 +117,24 @@ fn setting_help(text: &str, value: impl Fn(&NmfSettings) -> String) -> String {
         value(&gaussian),
         value(&seed)
     )
+}
+
+/// Returns the `--scaling` value of `scaling`.
+fn scaling_name(scaling: Scaling) -> &'static str {
+    match scaling {
+        Scaling::None => "none",
+        Scaling::Mean => "mean",
+        Scaling::StdDev => "std-dev",
+    }
+}
+
+/// Returns the `--init` value of `init`.
+fn init_name(init: Init) -> &'static str {
+    match init {
+        Init::Random => "random",
+        Init::Svd => "svd",
+        Init::KMeansPlusPlus => "kmeans++",
+    }
 }
 
 /// `--objective` values.

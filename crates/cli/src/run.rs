@@ -120,10 +120,16 @@ fn builder_from(args: &FactorizeArgs) -> SimplexNmf {
     };
     builder = builder
         .objective(Objective::from(args.objective))
-        .seed(args.seed)
-        .scaling(args.scaling.into())
-        .restarts(args.restarts)
-        .init(args.init.into());
+        .seed(args.seed);
+    if let Some(scaling) = args.scaling {
+        builder = builder.scaling(scaling.into());
+    }
+    if let Some(restarts) = args.restarts {
+        builder = builder.restarts(restarts);
+    }
+    if let Some(init) = args.init {
+        builder = builder.init(init.into());
+    }
     if let Some(alpha) = args.alpha {
         builder = builder.alpha(alpha);
     }
