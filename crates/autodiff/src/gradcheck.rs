@@ -168,7 +168,7 @@ pub fn check_gradient<T: Float>(
         let leaf = session.leaf_copy(x);
         let y = f(&leaf);
         let u = output_weights::<T>(y.nrows(), y.ncols());
-        session.backward(&y, &u);
+        session.backward(&y, Some(&u));
         let reverse = session.take_grad(&leaf);
         let forward = unit_tangents(x.shape(), |e| session.tangent(&[(&leaf, e)], &y).dot(&u));
         (reverse, forward, u)
@@ -234,7 +234,7 @@ pub fn check_gradient_params<T: Float>(
             "check_gradient_params: the closure must return a 1x1 loss, but it returned a \
              {r}x{c} tensor"
         );
-        session.backward(&loss, &Matrix::from_element(1, 1, T::one()));
+        session.backward(&loss, None);
         let leaves: Vec<Tensor<T>> = ps.iter().map(|p| p.tensor()).collect();
         for leaf in &leaves {
             reverse.push(session.take_grad(leaf));

@@ -48,7 +48,7 @@ pub fn with_gradient<T: Float>(ps: &Params<T>, f: impl FnOnce() -> Tensor<T>) ->
 
     let loss = f();
     let value = scalar_loss("gradient", &loss);
-    session.backward(&loss, &one());
+    session.backward(&loss, None);
     drop(loss);
 
     let mut entries = with_tape(|tape: &mut Tape<T>| tape.grad_lists.pop()).unwrap_or_default();
@@ -93,16 +93,11 @@ pub fn value_and_gradient<T: Float>(
 
     let out = f(&leaves);
     let value = scalar_loss("value_and_gradient", &out);
-    session.backward(&out, &one());
+    session.backward(&out, None);
     drop(out);
 
     let grads = leaves.iter().map(|leaf| session.take_grad(leaf)).collect();
     (value, grads)
-}
-
-/// The `1 x 1` seed cotangent ∂loss/∂loss = 1.
-fn one<T: Float>() -> Matrix<T> {
-    Matrix::from_element(1, 1, T::one())
 }
 
 #[track_caller]

@@ -119,7 +119,7 @@ impl<T: Float> ShapePool<Matrix<T>> {
     pub fn zeros(&mut self, rows: usize, cols: usize) -> Matrix<T> {
         match self.take((rows, cols)) {
             Some(mut m) => {
-                m.fill(T::zero());
+                m.as_mut_slice().fill(T::zero());
                 m
             }
             None => Matrix::zeros(rows, cols),
@@ -227,9 +227,10 @@ impl<T: Float> Tape<T> {
         })
     }
 
-    /// Runs the reverse sweep from `output`, seeded with the cotangent `seed`.
-    /// Leaves keep their accumulated gradients in `self.grads`.
-    fn backward(&mut self, output: NodeRef, seed: &Matrix<T>) {
+    /// Runs the reverse sweep from `output`, seeded with the cotangent `seed`
+    /// (ones when `None`). Leaves keep their accumulated gradients in
+    /// `self.grads`.
+    fn backward(&mut self, output: NodeRef, seed: Option<&Matrix<T>>) {
         let Tape {
             nodes,
             args,
@@ -246,8 +247,12 @@ impl<T: Float> Tape<T> {
         grads.resize_with(nodes.len(), || None);
 
         let last = output.index as usize;
-        let mut ybar = buffers.scratch(seed.nrows(), seed.ncols());
-        ybar.copy_from(seed);
+        let (rows, cols) = nodes[last].value.shape();
+        let mut ybar = buffers.scratch(rows, cols);
+        match seed {
+            Some(seed) => ybar.copy_from(seed),
+            None => ybar.as_mut_slice().fill(T::one()),
+        }
         grads[last] = Some(ybar);
 
         // Nodes are in creation order, which is a topological order, so one
@@ -584,9 +589,16 @@ impl<T: Float> Session<T> {
         self.leaf(value)
     }
 
-    /// Runs the reverse sweep from `output` with cotangent `seed`. Does
-    /// nothing when `output` is not recorded (it depends on no leaf).
-    pub fn backward(&self, output: &Tensor<T>, seed: &Matrix<T>) {
+    /// Runs the reverse sweep from `output` with cotangent `seed` (ones when
+    /// `None`). Does nothing when `output` is not recorded (it depends on no
+    /// leaf).
+    ///
+    /// # Panics
+    /// If the seed's shape differs from the output's.
+    pub fn backward(&self, output: &Tensor<T>, seed: Option<&Matrix<T>>) {
+        if let Some(seed) = seed {
+            assert_eq!(seed.shape(), output.shape(), "cotangent seed shape");
+        }
         with_tape(|tape: &mut Tape<T>| {
             if tape.is_live(output.node) {
                 tape.backward(output.node.expect("live"), seed);

@@ -26,7 +26,12 @@ pub(crate) trait Elementwise<T: Float> {
 pub(crate) fn apply<T: Float, E: Elementwise<T>>(x: &Tensor<T>, attrs: Attrs<T>) -> Tensor<T> {
     let (rows, cols) = x.shape();
     let mut out = Output::new(&[x], rows, cols);
-    for (y, &xv) in out.matrix().iter_mut().zip(x.value.iter()) {
+    for (y, &xv) in out
+        .matrix()
+        .as_mut_slice()
+        .iter_mut()
+        .zip(x.value.as_slice())
+    {
         *y = E::value(xv, &attrs);
     }
     let rule = Rule {
@@ -40,7 +45,12 @@ pub(crate) fn apply<T: Float, E: Elementwise<T>>(x: &Tensor<T>, attrs: Attrs<T>)
 fn vjp<T: Float, E: Elementwise<T>>(v: &mut Vjp<'_, T>) {
     let (x, y, ybar, attrs) = (v.x(0), v.y, v.ybar, v.attrs);
     if let Some(g) = v.grad(0) {
-        let parts = g.iter_mut().zip(x.iter()).zip(y.iter()).zip(ybar.iter());
+        let parts = g
+            .as_mut_slice()
+            .iter_mut()
+            .zip(x.as_slice())
+            .zip(y.as_slice())
+            .zip(ybar.as_slice());
         for (((g, &x), &y), &t) in parts {
             *g += E::derivative(t, x, y, &attrs);
         }
@@ -50,7 +60,11 @@ fn vjp<T: Float, E: Elementwise<T>>(v: &mut Vjp<'_, T>) {
 fn jvp<T: Float, E: Elementwise<T>>(j: &Jvp<'_, T>) -> Matrix<T> {
     let (x, xdot) = (j.x(0), j.xdot(0));
     let mut out = xdot.clone();
-    let parts = out.iter_mut().zip(x.iter()).zip(j.y.iter());
+    let parts = out
+        .as_mut_slice()
+        .iter_mut()
+        .zip(x.as_slice())
+        .zip(j.y.as_slice());
     for ((t, &x), &y) in parts {
         *t = E::derivative(*t, x, y, &j.attrs);
     }

@@ -30,3 +30,22 @@ pub(crate) fn nan_or<T: Float>(x: T, v: T) -> T {
         v
     }
 }
+
+/// `Σ aᵢ·bᵢ` over two slices of equal length, with four partial sums so the
+/// loop vectorises.
+pub(crate) fn slice_dot<T: Float>(a: &[T], b: &[T]) -> T {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [T::zero(); 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: T = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .fold(T::zero(), |s, (&x, &y)| s + x * y);
+    for (x, y) in ac.zip(bc) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}

@@ -3,6 +3,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
+use super::slice_dot;
 use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
@@ -47,7 +48,7 @@ impl Axis {
 
 /// `scale · Σ x` over `axis` into `out`, which must have the reduced shape.
 fn reduce_into<T: Float>(x: &Matrix<T>, axis: Axis, scale: T, out: &mut Matrix<T>) {
-    out.fill(T::zero());
+    out.as_mut_slice().fill(T::zero());
     let m = x.nrows();
     let o = out.as_mut_slice();
     for (j, col) in x.as_slice().chunks_exact(m.max(1)).enumerate() {
@@ -107,7 +108,10 @@ fn norm_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     }
     if let Some(g) = v.grad(0) {
         let s = t / y;
-        g.iter_mut().zip(x.iter()).for_each(|(g, &x)| *g += s * x);
+        g.as_mut_slice()
+            .iter_mut()
+            .zip(x.as_slice())
+            .for_each(|(g, &x)| *g += s * x);
     }
 }
 
@@ -117,7 +121,7 @@ fn norm_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
     let d = if y == T::zero() {
         T::zero()
     } else {
-        j.x(0).dot(j.xdot(0)) / y
+        slice_dot(j.x(0).as_slice(), j.xdot(0).as_slice()) / y
     };
     Matrix::from_element(1, 1, d)
 }
@@ -126,15 +130,22 @@ fn dot_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     // y = Σ a∘b: ā += ȳ·b, b̄ += ȳ·a
     let (a, b, t) = (v.x(0), v.x(1), v.ybar[0]);
     if let Some(g) = v.grad(0) {
-        g.iter_mut().zip(b.iter()).for_each(|(g, &b)| *g += t * b);
+        g.as_mut_slice()
+            .iter_mut()
+            .zip(b.as_slice())
+            .for_each(|(g, &b)| *g += t * b);
     }
     if let Some(g) = v.grad(1) {
-        g.iter_mut().zip(a.iter()).for_each(|(g, &a)| *g += t * a);
+        g.as_mut_slice()
+            .iter_mut()
+            .zip(a.as_slice())
+            .for_each(|(g, &a)| *g += t * a);
     }
 }
 
 fn dot_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
-    let d = j.xdot(0).dot(j.x(1)) + j.x(0).dot(j.xdot(1));
+    let (a, b) = (j.x(0).as_slice(), j.x(1).as_slice());
+    let d = slice_dot(j.xdot(0).as_slice(), b) + slice_dot(a, j.xdot(1).as_slice());
     Matrix::from_element(1, 1, d)
 }
 
@@ -175,7 +186,8 @@ impl<T: Float> Tensor<T> {
     /// gradient is zero rather than NaN, a subgradient of the norm.
     pub fn norm(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], 1, 1);
-        out.matrix()[0] = self.value.norm();
+        let x = self.value.as_slice();
+        out.matrix()[0] = slice_dot(x, x).sqrt();
         let rule = Rule {
             name: "norm",
             vjp: norm_vjp::<T>,
@@ -199,7 +211,7 @@ impl<T: Float> Tensor<T> {
             rhs.ncols()
         );
         let mut out = Output::new(&[self, rhs], 1, 1);
-        out.matrix()[0] = self.value.dot(&rhs.value);
+        out.matrix()[0] = slice_dot(self.value.as_slice(), rhs.value.as_slice());
         let rule = Rule {
             name: "dot",
             vjp: dot_vjp::<T>,

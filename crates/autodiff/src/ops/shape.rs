@@ -64,7 +64,9 @@ fn reshape_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     let ybar = v.ybar;
     if let Some(g) = v.grad(0) {
         let gs = g.as_mut_slice();
-        gs.iter_mut().zip(ybar.iter()).for_each(|(g, &t)| *g += t);
+        gs.iter_mut()
+            .zip(ybar.as_slice())
+            .for_each(|(g, &t)| *g += t);
     }
 }
 

@@ -16,6 +16,115 @@ use ferroflux_linalg::{Float, Matrix};
 use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
+/// Matrices with at most this many columns take the fused forward kernels
+/// below, which keep per-column maxima and sums on the stack.
+const FUSED_MAX_COLS: usize = 256;
+/// Elements exponentiated per call of `exp_in_place` in the fused kernels.
+const BLOCK: usize = 256;
+
+// The linalg kernels exponentiate one column per call. For the short columns
+// of small models (a 4 x 10 matrix has columns of 4) the call and its SIMD
+// remainder dominate, so the fused kernels exponentiate the whole matrix, or
+// blocks of 256 elements, in one call. They handle finite column maxima only
+// and hand every other case (infinite or NaN entries decide the maximum, no
+// rows, many columns) to the linalg kernel, which implements those limits.
+
+/// Writes `x - max` per column into `out` and the maxima into `maxes`;
+/// returns `false` when a column maximum is not finite.
+fn shift_by_column_max<T: Float>(x: &Matrix<T>, out: &mut [T], maxes: &mut [T]) -> bool {
+    let rows = x.nrows();
+    let columns = x
+        .as_slice()
+        .chunks_exact(rows)
+        .zip(out.chunks_exact_mut(rows));
+    for ((col, shifted), max) in columns.zip(maxes.iter_mut()) {
+        let m = col.iter().fold(T::NEG_INFINITY, |m, &v| m.max_nan(v));
+        if !m.finite() {
+            return false;
+        }
+        shifted.iter_mut().zip(col).for_each(|(s, &v)| *s = v - m);
+        *max = m;
+    }
+    true
+}
+
+/// Adds `exp(values[k])` into `sums[k / rows]`, exponentiating in stack blocks.
+fn column_exp_sums<T: Float>(values: &[T], rows: usize, sums: &mut [T]) {
+    let mut block = [T::zero(); BLOCK];
+    for (b, chunk) in values.chunks(BLOCK).enumerate() {
+        let e = &mut block[..chunk.len()];
+        e.copy_from_slice(chunk);
+        exp_in_place(e);
+        for (i, &v) in e.iter().enumerate() {
+            sums[(b * BLOCK + i) / rows] += v;
+        }
+    }
+}
+
+fn fused_fits<T: Float>(x: &Matrix<T>) -> bool {
+    x.nrows() > 0 && x.ncols() <= FUSED_MAX_COLS
+}
+
+fn softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
+    let rows = x.nrows();
+    let mut maxes = [T::zero(); FUSED_MAX_COLS];
+    if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), &mut maxes) {
+        softmax_into(x, out);
+        return;
+    }
+    exp_in_place(out.as_mut_slice());
+    for col in out.as_mut_slice().chunks_exact_mut(rows) {
+        let inv = T::one() / col.iter().fold(T::zero(), |s, &v| s + v);
+        col.iter_mut().for_each(|v| *v *= inv);
+    }
+}
+
+fn log_softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
+    let rows = x.nrows();
+    let mut maxes = [T::zero(); FUSED_MAX_COLS];
+    if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), &mut maxes) {
+        log_softmax_into(x, out);
+        return;
+    }
+    let mut sums = [T::zero(); FUSED_MAX_COLS];
+    column_exp_sums(out.as_slice(), rows, &mut sums);
+    for (col, s) in out.as_mut_slice().chunks_exact_mut(rows).zip(sums) {
+        let log_sum = s.ln();
+        col.iter_mut().for_each(|v| *v -= log_sum);
+    }
+}
+
+fn logsumexp_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
+    let rows = x.nrows();
+    let mut maxes = [T::zero(); FUSED_MAX_COLS];
+    let mut sums = [T::zero(); FUSED_MAX_COLS];
+    if !fused_fits(x) {
+        logsumexp_into(x, out);
+        return;
+    }
+    for (col, m) in x.as_slice().chunks_exact(rows).zip(maxes.iter_mut()) {
+        *m = col.iter().fold(T::NEG_INFINITY, |m, &v| m.max_nan(v));
+        if !m.finite() {
+            logsumexp_into(x, out);
+            return;
+        }
+    }
+    let mut block = [T::zero(); BLOCK];
+    for (b, chunk) in x.as_slice().chunks(BLOCK).enumerate() {
+        let e = &mut block[..chunk.len()];
+        for (i, (dst, &v)) in e.iter_mut().zip(chunk).enumerate() {
+            *dst = v - maxes[(b * BLOCK + i) / rows];
+        }
+        exp_in_place(e);
+        for (i, &v) in e.iter().enumerate() {
+            sums[(b * BLOCK + i) / rows] += v;
+        }
+    }
+    for (j, o) in out.as_mut_slice().iter_mut().enumerate() {
+        *o = maxes[j] + sums[j].ln();
+    }
+}
+
 /// Column-wise `Σ_i a_ij·b_ij`, or `Σ_i a_ij` when `b` is `None`.
 fn column_dot<T: Float>(a: &[T], b: Option<&[T]>, rows: usize, j: usize) -> T {
     let col = &a[j * rows..(j + 1) * rows];
@@ -135,7 +244,7 @@ impl<T: Float> Tensor<T> {
     /// A `-inf` entry gets probability 0 and a zero gradient.
     pub fn softmax(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], self.nrows(), self.ncols());
-        softmax_into(&self.value, out.matrix());
+        softmax_forward(&self.value, out.matrix());
         let rule = Rule {
             name: "softmax",
             vjp: softmax_vjp::<T>,
@@ -150,7 +259,7 @@ impl<T: Float> Tensor<T> {
     /// to zero, and its gradient `ȳ - p·Σȳ` stays finite for huge logits.
     pub fn log_softmax(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], self.nrows(), self.ncols());
-        log_softmax_into(&self.value, out.matrix());
+        log_softmax_forward(&self.value, out.matrix());
         let rule = Rule {
             name: "log_softmax",
             vjp: log_softmax_vjp::<T>,
@@ -164,7 +273,7 @@ impl<T: Float> Tensor<T> {
     /// between `m` and `m + ln(nrows)`; the gradient is the column's softmax.
     pub fn logsumexp(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], 1, self.ncols());
-        logsumexp_into(&self.value, out.matrix());
+        logsumexp_forward(&self.value, out.matrix());
         let rule = Rule {
             name: "logsumexp",
             vjp: logsumexp_vjp::<T>,
