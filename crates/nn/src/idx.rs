@@ -142,8 +142,9 @@ pub fn read_idx_images(path: impl AsRef<Path>) -> Result<IdxImages, NnError> {
     let path = path.as_ref();
     let bytes = read_maybe_gzipped(path)?;
 
+    // The magic number first, so a label file read as images is named as such.
+    check_magic(path, "images", header(path, &bytes, 1)?[0], IMAGES_MAGIC)?;
     let fields = header(path, &bytes, 4)?;
-    check_magic(path, "images", fields[0], IMAGES_MAGIC)?;
     let (count, rows, cols) = (fields[1] as usize, fields[2] as usize, fields[3] as usize);
 
     let payload = count as u64 * rows as u64 * cols as u64;
@@ -166,8 +167,8 @@ pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<u8>, NnError> {
     let path = path.as_ref();
     let bytes = read_maybe_gzipped(path)?;
 
+    check_magic(path, "labels", header(path, &bytes, 1)?[0], LABELS_MAGIC)?;
     let fields = header(path, &bytes, 2)?;
-    check_magic(path, "labels", fields[0], LABELS_MAGIC)?;
     let count = fields[1] as usize;
 
     check_length(path, &bytes, 8, count as u64)?;
