@@ -122,7 +122,10 @@ struct AdamStep<T> {
     eta: T,
     beta: (T, T),
     epsilon: T,
-    correction: (T, T),
+    /// 1 / (1 − β₁ᵗ)
+    inverse_correction: T,
+    /// 1 / √(1 − β₂ᵗ)
+    inverse_root_correction: T,
 }
 
 impl<T: Float> AdamStep<T> {
@@ -132,17 +135,23 @@ impl<T: Float> AdamStep<T> {
             eta: T::cast(eta),
             beta: (T::cast(beta.0), T::cast(beta.1)),
             epsilon: T::cast(epsilon),
-            correction: (one - beta_power.0, one - beta_power.1),
+            inverse_correction: one / (one - beta_power.0),
+            inverse_root_correction: one / (one - beta_power.1).sqrt(),
         }
     }
 
     /// Advances m and v with gradient g and returns the step for η = 1.
+    ///
+    /// The bias corrections are applied as precomputed reciprocals, so an
+    /// element costs one square root and one division: (m / (1 − β₁ᵗ)) /
+    /// (√(v / (1 − β₂ᵗ)) + ε) equals m·c₁ / (√v·c₂ + ε) with c₁ = 1/(1 − β₁ᵗ)
+    /// and c₂ = 1/√(1 − β₂ᵗ), up to rounding.
     #[inline(always)]
     fn unit_step(&self, g: T, m: &mut T, v: &mut T) -> T {
         let one = T::one();
         *m = self.beta.0 * *m + (one - self.beta.0) * g;
         *v = self.beta.1 * *v + (one - self.beta.1) * g * g;
-        *m / self.correction.0 / ((*v / self.correction.1).sqrt() + self.epsilon)
+        *m * self.inverse_correction / (v.sqrt() * self.inverse_root_correction + self.epsilon)
     }
 
     /// Advances m and v with gradient g and returns the step.

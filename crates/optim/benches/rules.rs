@@ -1,0 +1,67 @@
+//! One optimiser step over a million parameters.
+//!
+//! Adam reads x, g, m and v and writes x, m and v: 7 values per parameter,
+//! 56 MB per step in f64. Descent (read x and g, write x: 24 MB) is the
+//! bandwidth baseline; if Adam's bytes per second come close to Descent's,
+//! Adam is memory-bound. Run with
+//! `cargo bench -p ferroflux-optim --bench rules -- --warm-up-time 1 --measurement-time 3`.
+
+use std::hint::black_box;
+
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
+use ferroflux_autodiff::{gradient, Param, Params, Tensor};
+use ferroflux_linalg::{randn_with, rng, Float, Matrix};
+use ferroflux_optim::{Adam, AdamW, Descent, Lion, Momentum, Optimiser, OptimiserState, Rule};
+
+/// Parameters per step: a 1000 x 1000 matrix.
+const SIDE: usize = 1000;
+
+/// Benchmarks `rule.apply` on one 1000 x 1000 parameter in element type `T`.
+fn bench_apply<T: Float, R: Rule<T>>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    rule: R,
+) {
+    let mut generator = rng(17);
+    let mut x: Matrix<T> = randn_with(&mut generator, SIDE, SIDE);
+    let g: Matrix<T> = randn_with(&mut generator, SIDE, SIDE);
+    let mut state = rule.init(x.shape());
+    let id = BenchmarkId::new(format!("{name}/{}", T::NAME), SIDE * SIDE);
+    group.bench_with_input(id, &g, |b, g| {
+        b.iter(|| rule.apply(&mut state, black_box(&mut x), black_box(g)))
+    });
+}
+
+/// Benchmarks `update_all` over `Params` (the train loop's path) with Adam.
+fn bench_update_all(group: &mut BenchmarkGroup<'_, WallTime>) {
+    let mut generator = rng(23);
+    let w = Param::new(randn_with::<f64, _>(&mut generator, SIDE, SIDE));
+    let ps = Params::new([&w]);
+    let target = Tensor::constant(randn_with::<f64, _>(&mut generator, SIDE, SIDE));
+    let grads = gradient(&ps, || w.tensor().dot(&target));
+    let mut opt = OptimiserState::new(Adam::default());
+    group.bench_function(BenchmarkId::new("Adam update_all/f64", SIDE * SIDE), |b| {
+        b.iter(|| opt.update_all(black_box(&ps), black_box(&grads)).unwrap())
+    });
+}
+
+fn optimiser_step(c: &mut Criterion) {
+    println!("{}", ferroflux_linalg::backend());
+    let mut group = c.benchmark_group("optimiser_step");
+    group.throughput(Throughput::Elements((SIDE * SIDE) as u64));
+    bench_apply::<f64, _>(&mut group, "Descent", Descent::new(0.01));
+    bench_apply::<f64, _>(&mut group, "Momentum", Momentum::default());
+    bench_apply::<f64, _>(&mut group, "Adam", Adam::default());
+    bench_apply::<f64, _>(&mut group, "AdamW", AdamW::new(0.001, 0.01));
+    bench_apply::<f64, _>(&mut group, "Lion", Lion::default());
+    bench_update_all(&mut group);
+    bench_apply::<f32, _>(&mut group, "Descent", Descent::new(0.01));
+    bench_apply::<f32, _>(&mut group, "Adam", Adam::default());
+    group.finish();
+}
+
+criterion_group!(benches, optimiser_step);
+criterion_main!(benches);
