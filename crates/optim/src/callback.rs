@@ -51,9 +51,9 @@ pub enum Control {
 /// Receives the train loop's progress and may stop it or change η.
 ///
 /// Implemented by closures `FnMut(&Progress) -> Control` (called after each
-/// step), by `()` (does nothing), by tuples of callbacks (all are called; a
-/// `Stop` wins over an `Adjust`, and a later `Adjust` over an earlier one),
-/// and by [`Throttle`], [`EarlyStopping`], [`Plateau`] and [`ProgressBar`].
+/// step), by `()` (does nothing), and by [`Throttle`], [`EarlyStopping`],
+/// [`Plateau`] and [`ProgressBar`]. Tuples of callbacks call every member:
+/// a `Stop` wins over an `Adjust`, and a later `Adjust` over an earlier one.
 pub trait Callback {
     /// Called after every step.
     fn on_step(&mut self, progress: &Progress) -> Control;

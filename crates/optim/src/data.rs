@@ -10,7 +10,7 @@ use crate::DataError;
 /// Iterates over mini-batches of `(x, y)` pairs, taking columns as
 /// observations, as Flux's `DataLoader((x, y); batchsize, shuffle, partial)`.
 ///
-/// Each batch holds `batch_size` columns of `x` and the same columns of `y`
+/// Each batch contains `batch_size` columns of `x` and the same columns of `y`
 /// (copies). Without shuffling the batches are consecutive column ranges.
 /// With [`DataLoader::shuffle`] every epoch has its own order, drawn from a
 /// ChaCha8 generator seeded with the seed and the epoch number, so runs are
@@ -87,29 +87,29 @@ impl<T: Float> DataLoader<T> {
         self
     }
 
-    /// The number of observations (columns).
+    /// Returns the number of observations (columns).
     pub fn observations(&self) -> usize {
         self.x.ncols()
     }
 
-    /// The batch size.
+    /// Returns the batch size.
     pub fn batch_size(&self) -> usize {
         self.batch_size
     }
 
-    /// The number of batches per epoch.
+    /// Returns the number of batches per epoch.
     pub fn len(&self) -> usize {
         let full = self.observations() / self.batch_size;
         let rest = self.observations() % self.batch_size;
         full + usize::from(self.partial && rest > 0)
     }
 
-    /// Whether an epoch has no batch.
+    /// Returns `true` when an epoch has no batch.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The inputs and targets, whole.
+    /// Returns the whole inputs and targets.
     pub fn data(&self) -> (&Matrix<T>, &Matrix<T>) {
         (&self.x, &self.y)
     }
@@ -161,8 +161,8 @@ pub struct DataLoaderIter<'a, T: Float> {
 }
 
 impl<T: Float> DataLoaderIter<'_, T> {
-    /// The observation indices of this epoch, in order (`None` when the
-    /// loader does not shuffle and the order is 0, 1, 2, ...).
+    /// Returns the observation indices of this epoch in order, or `None`
+    /// when the loader does not shuffle and the order is 0, 1, 2, ...
     pub fn order(&self) -> Option<&[usize]> {
         self.order.as_deref()
     }

@@ -19,11 +19,11 @@ use crate::OptimError;
 /// Updates [`Param`]s from their gradients, keeping per-parameter state
 /// keyed by [`ParamId`].
 ///
-/// Implemented by [`OptimiserState`] (the explicit style: state set up from
-/// the parameters, with [`OptimiserState::freeze`] and
-/// [`OptimiserState::thaw`]) and by every rule struct (the implicit style
-/// of Flux's early tutorials, where the state lives in a per-thread table;
-/// see [`Optimiser::reset`]).
+/// [`OptimiserState`] implements it for the explicit style: state set up
+/// from the parameters, with [`OptimiserState::freeze`] and
+/// [`OptimiserState::thaw`]. Every rule struct implements it for the
+/// implicit style of Flux's early tutorials, where the state lives in a
+/// per-thread table (see [`Optimiser::reset`]).
 ///
 /// ```
 /// use ferroflux_autodiff::{gradient, Matrix, Param, Params};

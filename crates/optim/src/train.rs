@@ -66,7 +66,7 @@ where
     }
 }
 
-/// What a training run did.
+/// Summary of a training run: losses, counts and time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainReport {
     /// The loss of every step, before that step's update, in order.
@@ -95,12 +95,12 @@ impl TrainReport {
         }
     }
 
-    /// The loss of the last step, or `None` if no step ran.
+    /// Returns the loss of the last step, or `None` if no step ran.
     pub fn final_loss(&self) -> Option<f64> {
         self.losses.last().copied()
     }
 
-    /// The mean time per step, or `None` if no step ran.
+    /// Returns the mean time per step, or `None` if no step ran.
     pub fn time_per_step(&self) -> Option<Duration> {
         (self.steps > 0).then(|| self.elapsed / self.steps as u32)
     }
@@ -157,8 +157,8 @@ where
 /// the pass. The callback can stop the run or change the learning rate.
 ///
 /// # Errors
-/// Those of [`train`], and [`TrainError::Optimiser`] when the callback asks
-/// for an invalid learning rate.
+/// Those of [`train`], and [`TrainError::Optimiser`] when the callback
+/// requests an invalid learning rate.
 pub fn train_with<T, L, D, O, C>(
     mut loss: L,
     ps: &Params<T>,

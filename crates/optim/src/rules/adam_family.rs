@@ -132,7 +132,7 @@ impl<T: Float> Constants<T> {
         *v = self.beta.1 * *v + (T::one() - self.beta.1) * g * g;
     }
 
-    /// The Adam step η·m̂ / (√v̂ + ε) from the updated moments.
+    /// Returns the Adam step η·m̂ / (√v̂ + ε) from the updated moments.
     #[inline(always)]
     fn adam_step(&self, m: T, v: T) -> T {
         self.eta * m / self.correction.0 / ((v / self.correction.1).sqrt() + self.epsilon)
@@ -322,7 +322,8 @@ impl<T: Float> Rule<T> for RAdam {
 }
 
 impl RAdam {
-    /// The step constants and the rectification r, or `None` during warm-up.
+    /// Computes the step constants and the rectification r (`None` during
+    /// warm-up).
     fn constants<T: Float>(&self, state: &RAdamState<T>) -> (Constants<T>, Option<T>) {
         let c = Constants::new(self.eta, self.beta, self.epsilon, state.adam.beta_power);
         let two = T::cast(2.0);
@@ -464,10 +465,9 @@ adam_like_rule!(
     /// x ← x − η·m / (√v̂ + ε)
     /// ```
     ///
-    /// PyTorch's `Adam(amsgrad=True)` starts from zeros, keeps the maximum of
-    /// the uncorrected v and divides by the bias corrections
-    /// (x ← x − η/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)), so its early steps
-    /// are larger.
+    /// PyTorch's `Adam(amsgrad=True)` starts from zeros and keeps the maximum
+    /// of the uncorrected v. It divides by the bias corrections, so its early
+    /// steps are larger: x ← x − η/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε).
     AmsGrad, (0.9, 0.999), 1e-8
 );
 

@@ -12,9 +12,9 @@ use crate::OptimError;
 /// Hyper-parameter, with Optimisers.jl's default:
 /// - η (`eta`, default 0.1): learning rate.
 ///
-/// PyTorch's `torch.optim.SGD` defaults to `lr=1e-3` (since PyTorch 2.2; a
-/// required argument before), with the same formula when momentum and
-/// weight decay are off.
+/// PyTorch's `torch.optim.SGD` defaults to `lr=1e-3` in recent 2.x
+/// releases (a required argument in 1.x), with the same formula when
+/// momentum and weight decay are off.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Descent {
     /// η: learning rate.
@@ -94,7 +94,7 @@ impl<T: Float> Rule<T> for Descent {
 /// ```
 ///
 /// PyTorch's `SGD(momentum=0.9)` keeps η outside the velocity (v ← ρ·v + g,
-/// x ← x − η·v); the two agree while η is constant and differ after
+/// x ← x − η·v). The two agree while η is constant and differ after
 /// [`crate::Optimiser::adjust`]. PyTorch's momentum defaults to 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Momentum {

@@ -25,7 +25,11 @@ def gradient(x):
 
 
 def sign(v):
-    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
+    if v > 0:
+        return 1.0
+    if v < 0:
+        return -1.0
+    return 0.0
 
 
 def descent(eta):
@@ -237,7 +241,7 @@ CASES = [
     ("adamw_coupled", adamw(0.1, (0.9, 0.999), 0.5, 1e-8, True)),
     ("adamw_decoupled", adamw(0.1, (0.9, 0.999), 0.5, 1e-8, False)),
     ("radam", radam(0.1, (0.9, 0.999), 1e-8)),
-    # ρₜ > 4 first holds at t = 5 with β₂ = 0.999, so this case runs six steps.
+    # ρₜ > 4 is first true at t = 5 with β₂ = 0.999, so this case runs six steps.
     ("radam_rectified", radam(0.1, (0.9, 0.999), 1e-8), 6),
     ("adamax", adamax(0.1, (0.9, 0.999), 1e-8)),
     ("oadam", oadam(0.1, (0.5, 0.9), 1e-8)),
