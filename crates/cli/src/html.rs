@@ -58,7 +58,7 @@ pub fn render(outcome: &Outcome) -> String {
     for labeled in &outcome.fits {
         let _ = writeln!(
             page,
-            "<h2>Series per component: {}</h2>\n<p>Each series is listed under the component with its largest weight in H.</p>\n<table>\n<tr><th>component</th><th>series</th><th>names</th></tr>",
+            "<h2>Series per component: {}</h2>\n<p>Each series is listed under the component with its largest weight in H, the series with the largest weight first.</p>\n<table>\n<tr><th>component</th><th>series</th><th>names</th></tr>",
             escape(&labeled.label)
         );
         for component in components(&labeled.fit, &outcome.data.display_names) {
@@ -68,7 +68,7 @@ pub fn render(outcome: &Outcome) -> String {
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 component.component,
                 component.series.len(),
-                names.join(", ")
+                names.join("; ")
             );
         }
         page.push_str("</table>\n");

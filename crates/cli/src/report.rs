@@ -58,7 +58,8 @@ struct FitFiles {
 pub struct Component {
     /// 1-based component number, as in the pictures.
     pub component: usize,
-    /// Names of the series whose largest weight is on this component.
+    /// Names of the series whose largest weight is on this component, by
+    /// decreasing weight.
     pub series: Vec<String>,
 }
 
@@ -78,18 +79,19 @@ struct PathSummary {
     seconds: f64,
 }
 
-/// Returns the series each component of `fit` dominates, by name.
+/// Returns the series each component of `fit` dominates, by name, the
+/// series with the largest weight on the component first.
 pub fn components(fit: &NmfFit, names: &[String]) -> Vec<Component> {
     let dominant = fit.dominant_components();
     (0..fit.h.nrows())
-        .map(|c| Component {
-            component: c + 1,
-            series: dominant
-                .iter()
-                .zip(names)
-                .filter(|(d, _)| **d == c)
-                .map(|(_, name)| name.clone())
-                .collect(),
+        .map(|c| {
+            let mut members: Vec<usize> =
+                (0..dominant.len()).filter(|&j| dominant[j] == c).collect();
+            members.sort_by(|&a, &b| fit.h[(c, b)].total_cmp(&fit.h[(c, a)]));
+            Component {
+                component: c + 1,
+                series: members.into_iter().map(|j| names[j].clone()).collect(),
+            }
         })
         .collect()
 }

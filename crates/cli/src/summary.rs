@@ -99,7 +99,7 @@ pub fn render(outcome: &Outcome) -> String {
             component.series.len()
         );
         if !shown.is_empty() {
-            let _ = write!(line, ": {}", shown.join(", "));
+            let _ = write!(line, ": {}", shown.join("; "));
         }
         if more > 0 {
             let _ = write!(line, " and {more} more");
