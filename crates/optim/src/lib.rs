@@ -19,6 +19,8 @@
 //! assert!(x.norm() < 0.05);
 //! ```
 
+#![warn(missing_docs)]
+
 mod callback;
 mod data;
 mod error;
@@ -38,6 +40,6 @@ pub use rule::{Rule, StepContext};
 pub use rules::{
     AdaBelief, AdaDelta, AdaDeltaState, AdaGrad, AdaMax, Adam, AdamState, AdamW, AmsGrad,
     AmsGradState, ChainState, ClipGrad, ClipNorm, Descent, Lion, Momentum, NAdam, Nesterov, OAdam,
-    OAdamState, OptimiserChain, RAdam, RAdamState, RmsProp, RmsPropState, Shape, WeightDecay,
+    OAdamState, OptimiserChain, ParamShape, RAdam, RAdamState, RmsProp, RmsPropState, WeightDecay,
 };
 pub use train::{epochs, train, train_with, Batch, IntoTensor, TrainReport};

@@ -41,17 +41,17 @@ impl Default for Descent {
 
 /// State of a stateless rule: the parameter shape, kept for shape checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape(pub (usize, usize));
+pub struct ParamShape(pub (usize, usize));
 
 impl<T: Float> Rule<T> for Descent {
-    type State = Shape;
+    type State = ParamShape;
 
-    fn init(&self, shape: (usize, usize)) -> Shape {
-        Shape(shape)
+    fn init(&self, shape: (usize, usize)) -> ParamShape {
+        ParamShape(shape)
     }
 
     #[track_caller]
-    fn apply(&self, state: &mut Shape, x: &mut Matrix<T>, g: &Matrix<T>) {
+    fn apply(&self, state: &mut ParamShape, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("Descent", state.0, x, g);
         let eta = T::cast(self.eta);
         for (x, &g) in x.as_mut_slice().iter_mut().zip(g.as_slice()) {
@@ -62,7 +62,7 @@ impl<T: Float> Rule<T> for Descent {
     #[track_caller]
     fn transform(
         &self,
-        state: &mut Shape,
+        state: &mut ParamShape,
         x: &Matrix<T>,
         dx: &mut Matrix<T>,
         _context: &StepContext<T>,

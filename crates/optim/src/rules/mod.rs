@@ -14,7 +14,7 @@ pub use adam_family::{
 };
 pub use adaptive::{AdaDelta, AdaDeltaState, AdaGrad, RmsProp, RmsPropState};
 pub use chain::{ChainState, OptimiserChain};
-pub use descent::{Descent, Momentum, Nesterov, Shape};
+pub use descent::{Descent, Momentum, Nesterov, ParamShape};
 pub use lion::Lion;
 pub(crate) use modifiers::NormAccumulator;
 pub use modifiers::{ClipGrad, ClipNorm, WeightDecay};

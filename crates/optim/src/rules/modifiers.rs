@@ -4,7 +4,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use super::descent::Shape;
+use super::descent::ParamShape;
 use crate::rule::{check, check_non_negative, check_positive, check_shapes, Rule, StepContext};
 use crate::OptimError;
 
@@ -47,14 +47,14 @@ impl Default for WeightDecay {
 }
 
 impl<T: Float> Rule<T> for WeightDecay {
-    type State = Shape;
+    type State = ParamShape;
 
-    fn init(&self, shape: (usize, usize)) -> Shape {
-        Shape(shape)
+    fn init(&self, shape: (usize, usize)) -> ParamShape {
+        ParamShape(shape)
     }
 
     #[track_caller]
-    fn apply(&self, state: &mut Shape, x: &mut Matrix<T>, g: &Matrix<T>) {
+    fn apply(&self, state: &mut ParamShape, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("WeightDecay", state.0, x, g);
         let lambda = T::cast(self.lambda);
         for (x, &g) in x.as_mut_slice().iter_mut().zip(g.as_slice()) {
@@ -65,7 +65,7 @@ impl<T: Float> Rule<T> for WeightDecay {
     #[track_caller]
     fn transform(
         &self,
-        state: &mut Shape,
+        state: &mut ParamShape,
         x: &Matrix<T>,
         dx: &mut Matrix<T>,
         _context: &StepContext<T>,
@@ -119,14 +119,14 @@ impl Default for ClipGrad {
 }
 
 impl<T: Float> Rule<T> for ClipGrad {
-    type State = Shape;
+    type State = ParamShape;
 
-    fn init(&self, shape: (usize, usize)) -> Shape {
-        Shape(shape)
+    fn init(&self, shape: (usize, usize)) -> ParamShape {
+        ParamShape(shape)
     }
 
     #[track_caller]
-    fn apply(&self, state: &mut Shape, x: &mut Matrix<T>, g: &Matrix<T>) {
+    fn apply(&self, state: &mut ParamShape, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("ClipGrad", state.0, x, g);
         let delta = T::cast(self.delta);
         for (x, &g) in x.as_mut_slice().iter_mut().zip(g.as_slice()) {
@@ -137,7 +137,7 @@ impl<T: Float> Rule<T> for ClipGrad {
     #[track_caller]
     fn transform(
         &self,
-        state: &mut Shape,
+        state: &mut ParamShape,
         x: &Matrix<T>,
         dx: &mut Matrix<T>,
         _context: &StepContext<T>,
@@ -291,16 +291,16 @@ impl ClipNorm {
 }
 
 impl<T: Float> Rule<T> for ClipNorm {
-    type State = Shape;
+    type State = ParamShape;
 
-    fn init(&self, shape: (usize, usize)) -> Shape {
-        Shape(shape)
+    fn init(&self, shape: (usize, usize)) -> ParamShape {
+        ParamShape(shape)
     }
 
     /// # Panics
     /// On a non-finite norm when `throw` is true, and on mismatched shapes.
     #[track_caller]
-    fn apply(&self, state: &mut Shape, x: &mut Matrix<T>, g: &Matrix<T>) {
+    fn apply(&self, state: &mut ParamShape, x: &mut Matrix<T>, g: &Matrix<T>) {
         if let Err(error) = self.try_apply(state, x, g) {
             panic!("{error}");
         }
@@ -309,7 +309,7 @@ impl<T: Float> Rule<T> for ClipNorm {
     #[track_caller]
     fn try_apply(
         &self,
-        state: &mut Shape,
+        state: &mut ParamShape,
         x: &mut Matrix<T>,
         g: &Matrix<T>,
     ) -> Result<(), OptimError> {
@@ -324,7 +324,7 @@ impl<T: Float> Rule<T> for ClipNorm {
     #[track_caller]
     fn transform(
         &self,
-        state: &mut Shape,
+        state: &mut ParamShape,
         x: &Matrix<T>,
         dx: &mut Matrix<T>,
         context: &StepContext<T>,
