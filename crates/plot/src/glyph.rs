@@ -221,3 +221,62 @@ impl<'a> DrawingBackend for GlyphBitmap<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::style;
+
+    /// Draws `text` at the top left of a white 80 x 40 bitmap and returns the pixels.
+    fn render(text: &str) -> Vec<u8> {
+        let (width, height) = (80u32, 40u32);
+        let mut pixels = vec![255u8; (width * height * 3) as usize];
+        {
+            let bitmap = BitMapBackend::with_buffer(&mut pixels, (width, height));
+            let root = GlyphBitmap::new(bitmap).into_drawing_area();
+            let black = RGBColor(0, 0, 0);
+            let text_style = style::text(24.0, black, HPos::Left, VPos::Top);
+            root.draw_text(text, &text_style, (2, 2)).unwrap();
+            root.present().unwrap();
+        }
+        pixels
+    }
+
+    /// Returns the lowest row with a dark pixel in columns `columns`.
+    fn lowest_ink(pixels: &[u8], columns: std::ops::Range<usize>) -> usize {
+        let dark = |x: usize, y: usize| pixels[(y * 80 + x) * 3] < 128;
+        (0..40)
+            .rev()
+            .find(|&y| columns.clone().any(|x| dark(x, y)))
+            .expect("some ink")
+    }
+
+    #[test]
+    fn period_sits_on_baseline() {
+        // "T" then "."; the advance of "T" at 24 px is about 15 px, so the
+        // period starts right of column 17.
+        let pixels = render("T.");
+        let stem = lowest_ink(&pixels, 2..16);
+        let period = lowest_ink(&pixels, 18..30);
+        assert!(
+            stem.abs_diff(period) <= 1,
+            "T ends at row {stem}, the period at row {period}"
+        );
+    }
+
+    #[test]
+    fn descender_goes_below_baseline() {
+        let pixels = render("np");
+        let n = lowest_ink(&pixels, 2..14);
+        let p = lowest_ink(&pixels, 18..32);
+        assert!(p >= n + 4, "n ends at row {n}, p at row {p}");
+    }
+
+    #[test]
+    fn layout_width_grows_with_text() {
+        let (short, height) = layout("1", 12.0);
+        let (long, _) = layout("1000", 12.0);
+        assert!(long > 3.5 * short, "{short} and {long}");
+        assert!((13.0..16.0).contains(&height), "line height {height}");
+    }
+}

@@ -284,3 +284,19 @@ fn missing_folder_is_io_error_naming_path() {
     assert!(matches!(error, PlotError::Io { .. }), "{error:?}");
     assert!(error.to_string().contains("no-such-folder"), "{error}");
 }
+
+#[test]
+fn title_text_is_drawn() {
+    let (a, _) = elnino();
+    let path = output("title.png");
+    Heatmap::new(&a, "Sea-surface temperature")
+        .save(&path)
+        .unwrap();
+    let image = image::open(&path).unwrap().to_rgb8();
+    // The title is centred in the top 44 rows; the rest of that band is white.
+    let dark = (0..44)
+        .flat_map(|y| (0..image.width()).map(move |x| (x, y)))
+        .filter(|&(x, y)| image.get_pixel(x, y)[0] < 100)
+        .count();
+    assert!(dark > 200, "only {dark} dark pixels in the title band");
+}
