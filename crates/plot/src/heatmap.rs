@@ -126,8 +126,10 @@ impl<'a> Heatmap<'a> {
     /// Returns the width and height of the cell grid in pixels.
     fn grid_size(&self) -> (u32, u32) {
         let (rows, columns) = self.values.shape();
-        let cell_width = (900.0 / columns as f64).clamp(4.0, 80.0);
-        let cell_height = (480.0 / rows as f64).clamp(4.0, 80.0);
+        // Wide matrices shrink their cells below a pixel rather than grow the
+        // picture past about 1100 pixels; labels are thinned to fit.
+        let cell_width = (900.0 / columns as f64).min(80.0);
+        let cell_height = (480.0 / rows as f64).min(80.0);
         (
             (cell_width * columns as f64).round() as u32,
             (cell_height * rows as f64).round() as u32,
