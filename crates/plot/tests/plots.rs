@@ -300,3 +300,14 @@ fn title_text_is_drawn() {
         .count();
     assert!(dark > 200, "only {dark} dark pixels in the title band");
 }
+
+#[test]
+fn heatmap_of_many_columns_stays_narrow() {
+    let (a, _) = elnino();
+    // 1098 columns: the 61 years repeated 18 times.
+    let wide = Matrix::from_fn(12, 61 * 18, |i, j| a[(i, j % 61)]);
+    let path = output("wide.png");
+    Heatmap::new(&wide, "Many series").save(&path).unwrap();
+    let image = image::open(&path).unwrap();
+    assert!(image.width() < 1300, "width {}", image.width());
+}
