@@ -77,7 +77,7 @@ fn train_over_one_repeated_and_zipped_data() {
     let report = train(
         loss,
         &ps,
-        std::iter::repeat((&data, &labels)).take(20),
+        std::iter::repeat_n((&data, &labels), 20),
         &mut opt,
     )
     .unwrap();

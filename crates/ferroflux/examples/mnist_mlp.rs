@@ -16,7 +16,7 @@
 //! cargo run --release -p ferroflux --example mnist_mlp -- <mnist-folder> [output-folder]
 //! ```
 //!
-//! `<mnist-folder>` holds the four standard IDX files
+//! `<mnist-folder>` contains the four standard IDX files
 //! (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
 //! `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally
 //! gzipped). The models are written to `[output-folder]` (default: the
@@ -42,7 +42,9 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(folder) = args.next() else {
         eprintln!("usage: mnist_mlp <mnist-folder> [output-folder]");
-        eprintln!("  <mnist-folder> holds train-images-idx3-ubyte, train-labels-idx1-ubyte,");
+        eprintln!(
+            "  <mnist-folder> must contain train-images-idx3-ubyte, train-labels-idx1-ubyte,"
+        );
         eprintln!("  t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each optionally .gz)");
         return ExitCode::from(2);
     };

@@ -17,81 +17,81 @@ use std::rc::Rc;
 use ferroflux_autodiff::Tensor;
 use ferroflux_linalg::Float;
 
-/// The identity, `f(x) = x`. A [`Dense`](crate::Dense) layer with it prints without an activation.
+/// Returns `x` unchanged (the identity). A [`Dense`](crate::Dense) layer with it prints without an activation.
 pub fn identity<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.clone()
 }
 
-/// The logistic sigmoid, `σ(x) = 1 / (1 + exp(-x))`.
+/// Applies the logistic sigmoid, `σ(x) = 1 / (1 + exp(-x))`.
 pub fn sigmoid<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.sigmoid()
 }
 
-/// The hyperbolic tangent.
+/// Applies the hyperbolic tangent.
 pub fn tanh<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.tanh()
 }
 
-/// The rectified linear unit, `max(x, 0)`. Its gradient at 0 is 0.
+/// Applies the rectified linear unit, `max(x, 0)`. Its gradient at 0 is 0.
 pub fn relu<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.relu()
 }
 
-/// Leaky ReLU with slope a = 0.01 for negative inputs: `max(x, a x)`.
+/// Applies leaky ReLU with slope a = 0.01 for negative inputs: `max(x, a x)`.
 ///
 /// For another slope use [`Tensor::leaky_relu`], e.g. `|x: &Tensor<f32>| x.leaky_relu(0.2)`.
 pub fn leaky_relu<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.leaky_relu(T::cast(0.01))
 }
 
-/// Exponential linear unit with α = 1: `x` for `x > 0`, `α (exp(x) - 1)` otherwise.
+/// Applies the exponential linear unit with α = 1: `x` for `x > 0`, `α (exp(x) - 1)` otherwise.
 ///
 /// For another α use [`Tensor::elu`].
 pub fn elu<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.elu(T::one())
 }
 
-/// Gaussian error linear unit in the tanh approximation used by NNlib and
+/// Applies the Gaussian error linear unit in the tanh approximation used by NNlib and
 /// `torch.nn.GELU(approximate="tanh")`:
 /// `0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³)))`.
 pub fn gelu<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.gelu()
 }
 
-/// Swish (SiLU), `x σ(x)`.
+/// Applies swish (SiLU), `x σ(x)`.
 pub fn swish<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.swish()
 }
 
-/// Softplus, `ln(1 + exp(x))`, computed without overflow for large `x`.
+/// Applies softplus, `ln(1 + exp(x))`, computed without overflow for large `x`.
 pub fn softplus<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.softplus()
 }
 
-/// Softsign, `x / (1 + |x|)`.
+/// Applies softsign, `x / (1 + |x|)`.
 pub fn softsign<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.softsign()
 }
 
-/// Log-sigmoid, `ln σ(x) = -softplus(-x)`, finite for large negative `x`
+/// Applies log-sigmoid, `ln σ(x) = -softplus(-x)`, finite for large negative `x`
 /// where `ln` of the sigmoid would give `-inf`.
 pub fn log_sigmoid<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.log_sigmoid()
 }
 
-/// Hard sigmoid, `clamp((x + 3) / 6, 0, 1)`: NNlib's `hardσ` and PyTorch's `Hardsigmoid`.
+/// Applies the hard sigmoid, `clamp((x + 3) / 6, 0, 1)`: NNlib's `hardσ` and PyTorch's `Hardsigmoid`.
 pub fn hard_sigmoid<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.add_scalar(T::cast(3.0))
         .div_scalar(T::cast(6.0))
         .clamp(T::zero(), T::one())
 }
 
-/// Hard tanh, `clamp(x, -1, 1)`.
+/// Applies the hard tanh, `clamp(x, -1, 1)`.
 pub fn hard_tanh<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.clamp(-T::one(), T::one())
 }
 
-/// Softmax of each column, `exp(x_i) / Σ_j exp(x_j)`, with the column maximum
+/// Applies the softmax to each column, `exp(x_i) / Σ_j exp(x_j)`, with the column maximum
 /// subtracted first so that large scores do not overflow.
 ///
 /// Paired with [`crate::cross_entropy`] it computes `ln` of a probability that
@@ -102,7 +102,7 @@ pub fn softmax<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.softmax()
 }
 
-/// Log-softmax of each column, `x_i - ln Σ_j exp(x_j)`, computed without
+/// Applies the log-softmax to each column, `x_i - ln Σ_j exp(x_j)`, computed without
 /// forming the softmax, so it stays finite where the softmax underflows to 0.
 pub fn log_softmax<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.log_softmax()
@@ -174,12 +174,12 @@ impl<T: Float> fmt::Display for Activation<T> {
     }
 }
 
-/// The last path segment of a type's name, without generic arguments:
+/// Returns the last path segment of a type's name, without generic arguments:
 /// `ferroflux_nn::activation::relu<f32>` gives `relu`.
 ///
 /// A closure's type name ends in `{{closure}}` and gives `closure`.
-/// NOTE: `std::any::type_name` is documented as best effort; its format has
-/// been stable for function items, but a change would only alter `Display`.
+/// NOTE: `std::any::type_name` is documented as best effort. A change in its
+/// format would alter only what `Display` prints.
 pub(crate) fn function_name<F: ?Sized>() -> String {
     let full = std::any::type_name::<F>();
     // Drop generic arguments, which may themselves contain `::`.

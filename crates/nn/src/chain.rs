@@ -40,7 +40,7 @@ pub struct Chain<T: Float = f32> {
 }
 
 impl<T: Float> Chain<T> {
-    /// A chain of the given layers: a tuple or a `Vec<Box<dyn Layer<T>>>`.
+    /// Creates a chain of the given layers: a tuple or a `Vec<Box<dyn Layer<T>>>`.
     pub fn new(layers: impl IntoLayers<T>) -> Self {
         Self {
             layers: layers.into_layers(),
@@ -67,7 +67,7 @@ impl<T: Float> Chain<T> {
         self.layers.iter().map(|l| &**l)
     }
 
-    /// The layer at `index` as its concrete type, or `None` if the index is
+    /// Returns the layer at `index` as its concrete type, or `None` if the index is
     /// out of range or the layer has another type.
     pub fn get<L: Layer<T>>(&self, index: usize) -> Option<&L> {
         self.layers.get(index)?.as_any().downcast_ref::<L>()

@@ -42,7 +42,7 @@ pub struct Dense<T: Float = f32> {
 }
 
 impl Dense<f32> {
-    /// An `f32` layer from `inputs` to `outputs` features with a bias.
+    /// Creates an `f32` layer from `inputs` to `outputs` features with a bias.
     pub fn new<F>(inputs: usize, outputs: usize, activation: F) -> Self
     where
         F: Fn(&Tensor<f32>) -> Tensor<f32> + 'static,
@@ -54,7 +54,7 @@ impl Dense<f32> {
 }
 
 impl Dense<f64> {
-    /// An `f64` layer from `inputs` to `outputs` features with a bias.
+    /// Creates an `f64` layer from `inputs` to `outputs` features with a bias.
     pub fn new_f64<F>(inputs: usize, outputs: usize, activation: F) -> Self
     where
         F: Fn(&Tensor<f64>) -> Tensor<f64> + 'static,
@@ -78,7 +78,7 @@ impl<T: Float> Dense<T> {
         }
     }
 
-    /// A layer with the given weight (`out x in`), optional bias (`out x 1`) and activation.
+    /// Creates a layer with the given weight (`out x in`), optional bias (`out x 1`) and activation.
     ///
     /// # Panics
     ///

@@ -10,9 +10,9 @@ use rand::Rng;
 
 use crate::layer::{display_via_layer, Layer, Mode};
 
-/// Dropout (Srivastava et al., 2014): in [`Mode::Train`] each entry is set to
+/// Dropout (Srivastava et al., 2014). In [`Mode::Train`] each entry is set to
 /// zero with probability `p` and the others are scaled by `1 / (1 - p)`, so
-/// the expected output equals the input; in [`Mode::Test`] the input passes
+/// the expected output equals the input. In [`Mode::Test`] the input passes
 /// through unchanged.
 ///
 /// The layer starts in training mode, as in PyTorch (Flux's default is to
@@ -28,7 +28,7 @@ pub struct Dropout<T: Float = f32> {
 }
 
 impl<T: Float> Dropout<T> {
-    /// Dropout with probability `p`, seeded from the global generator.
+    /// Creates dropout with probability `p`, seeded from the global generator.
     ///
     /// # Panics
     ///
@@ -39,7 +39,7 @@ impl<T: Float> Dropout<T> {
         Self::with_seed(p, seed)
     }
 
-    /// Dropout with probability `p` and its own generator seeded with `seed`.
+    /// Creates dropout with probability `p` and its own generator seeded with `seed`.
     ///
     /// # Panics
     ///
@@ -68,7 +68,7 @@ impl<T: Float> Dropout<T> {
         self.mode.get()
     }
 
-    /// A mask of zeros and `1 / (1 - p)`.
+    /// Draws a mask of zeros and `1 / (1 - p)`.
     fn mask(&self, rows: usize, cols: usize) -> Matrix<T> {
         if self.p >= 1.0 {
             return Matrix::zeros(rows, cols);

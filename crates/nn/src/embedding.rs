@@ -63,7 +63,7 @@ impl<T: Float> Embedding<T> {
         self.weight.shape().0
     }
 
-    /// The vectors of `indices`, one per column (`dimension x indices.len()`).
+    /// Looks up the vectors of `indices`, one per column (`dimension x indices.len()`).
     ///
     /// # Panics
     ///
@@ -90,7 +90,7 @@ impl<T: Float> Layer<T> for Embedding<T> {
     /// # Panics
     ///
     /// If the input is neither `1 x n` nor `vocabulary x n`, or a `1 x n`
-    /// input holds a value that is not an index in `0..vocabulary`.
+    /// input contains a value that is not an index in `0..vocabulary`.
     #[track_caller]
     fn apply(&self, x: &Tensor<T>) -> Tensor<T> {
         let vocabulary = self.vocabulary();

@@ -53,7 +53,7 @@ pub enum NnError {
     /// Reading or writing a file failed.
     #[error("{action} {path}: {source}")]
     Io {
-        /// What was being done, e.g. `"cannot read"`.
+        /// The failed action, e.g. `"cannot read"`.
         action: &'static str,
         /// The file.
         path: PathBuf,
@@ -67,7 +67,7 @@ pub enum NnError {
     InvalidSafetensors {
         /// The file.
         path: PathBuf,
-        /// What the parser rejected.
+        /// The parser's reason for rejecting the file.
         reason: String,
     },
 
@@ -82,7 +82,7 @@ pub enum NnError {
         found: Vec<String>,
     },
 
-    /// A parameter file holds tensors that the model does not have.
+    /// A parameter file contains tensors that the model does not have.
     #[error("{path} holds tensors {names:?} that the model does not have; the model expects {expected:?}")]
     UnexpectedTensors {
         /// The file.

@@ -42,7 +42,7 @@ pub struct IdxImages {
 }
 
 impl IdxImages {
-    /// The images as a `(rows * cols) x count` matrix with pixels scaled to `[0, 1]`
+    /// Converts the images to a `(rows * cols) x count` matrix with pixels scaled to `[0, 1]`
     /// (divided by 255), one image per column as layers expect.
     pub fn to_matrix<T: Float>(&self) -> Matrix<T> {
         let scale = T::cast(1.0 / 255.0);
@@ -106,7 +106,7 @@ fn check_magic(path: &Path, kind: &'static str, found: u32, expected: u32) -> Re
     }
 }
 
-/// Checks that the payload after a header of `header_len` bytes holds `payload_len` bytes.
+/// Checks that the payload after a header of `header_len` bytes has `payload_len` bytes.
 fn check_length(
     path: &Path,
     bytes: &[u8],

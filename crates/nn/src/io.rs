@@ -5,7 +5,7 @@
 //! `0.bias`, `2.running_mean`, ...), with the model's dtype (`F32` or `F64`)
 //! and shape `[rows, cols]`. Safetensors stores data in row-major order, so
 //! a `Dense` weight (`out x in`) reads in PyTorch as the weight of an
-//! `nn.Linear` with the same sizes; the matrices are transposed on the way
+//! `nn.Linear` with the same sizes. The matrices are transposed on the way
 //! in and out of ferroflux's column-major storage.
 //!
 //! ```
@@ -33,7 +33,7 @@ use safetensors::tensor::{Dtype, SafeTensors, View};
 use crate::layer::{Layer, NamedParam};
 use crate::NnError;
 
-/// The safetensors dtype of `T`.
+/// Returns the safetensors dtype of `T`.
 fn dtype_of<T: Float>() -> Dtype {
     if std::mem::size_of::<T>() == 4 {
         Dtype::F32
@@ -106,7 +106,7 @@ fn decode<T: Float>(bytes: &[u8], rows: usize, cols: usize) -> Matrix<T> {
     })
 }
 
-/// The model's named matrices, checking that no name repeats.
+/// Collects the model's named matrices and checks that no name repeats.
 fn named_unique<T: Float, L: Layer<T> + ?Sized>(model: &L) -> Result<Vec<NamedParam<T>>, NnError> {
     let named = model.named_params();
     let mut seen = BTreeSet::new();
@@ -121,9 +121,11 @@ fn named_unique<T: Float, L: Layer<T> + ?Sized>(model: &L) -> Result<Vec<NamedPa
 }
 
 /// Writes every parameter and state matrix of `model` to `path` in the
-/// safetensors format, atomically: the bytes go to a temporary file in the
-/// same folder, which is then renamed over `path`, so a crash never leaves a
-/// half-written file under the final name.
+/// safetensors format.
+///
+/// The write is atomic. The bytes go to a temporary file in the same folder,
+/// which is then renamed over `path`, so a crash never leaves a half-written
+/// file under the final name.
 ///
 /// The header metadata records `format = "ferroflux"` and the model's
 /// one-line description under `model`.
@@ -208,7 +210,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), NnError>
 /// - [`NnError::Io`] if the file cannot be read;
 /// - [`NnError::InvalidSafetensors`] if it is truncated, corrupted or not safetensors;
 /// - [`NnError::MissingTensor`] if a tensor of the model is absent;
-/// - [`NnError::UnexpectedTensors`] if the file holds tensors the model lacks;
+/// - [`NnError::UnexpectedTensors`] if the file contains tensors the model lacks;
 /// - [`NnError::TensorDtype`] if a tensor is not of the model's dtype;
 /// - [`NnError::TensorShape`] naming the tensor and both shapes if a shape differs.
 pub fn load_safetensors<T: Float, L: Layer<T> + ?Sized>(

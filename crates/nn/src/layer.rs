@@ -128,7 +128,7 @@ pub struct TreeLine {
 /// Column at which the multi-line description aligns its `#` comments.
 const COMMENT_COLUMN: usize = 40;
 
-/// The one-line description of a layer as a string.
+/// Renders the one-line description of a layer as a string.
 pub(crate) fn compact<T: Float, L: Layer<T> + ?Sized>(layer: &L) -> String {
     struct Describe<'a>(&'a dyn Fn(&mut fmt::Formatter<'_>) -> fmt::Result);
     impl fmt::Display for Describe<'_> {
@@ -158,7 +158,7 @@ pub(crate) fn param_comment<T: Float>(named: &[NamedParam<T>]) -> String {
     }
 }
 
-/// The tree lines of a container: `header(`, each child's lines indented
+/// Builds the tree lines of a container: `header(`, each child's lines indented
 /// by two more spaces with a comma after the child's last line, then `)`.
 pub(crate) fn container_lines<T: Float>(
     header: &str,
@@ -183,9 +183,9 @@ pub(crate) fn container_lines<T: Float>(
     lines
 }
 
-/// The `Display` of every layer: one line by default; under the alternate
-/// flag (`{:#}`) the multi-line tree with parameter counts and, for
-/// containers, a total, in the style of Flux's REPL output.
+/// Formats any layer for `Display`. The default is one line. The alternate
+/// flag (`{:#}`) gives the multi-line tree with parameter counts, and a
+/// total for containers, in the style of Flux's REPL output.
 pub(crate) fn display_layer<T: Float, L: Layer<T> + ?Sized>(
     layer: &L,
     f: &mut fmt::Formatter<'_>,

@@ -8,11 +8,11 @@
 //! - `try_mse(&ŷ, &y, aggregation)`: returns [`NnError::LossShape`] instead of
 //!   panicking when the shapes differ.
 //!
-//! Prediction and target must have the same shape; a loss never broadcasts
-//! one over the other. The first two forms panic on a mismatch with the
-//! message of [`NnError::LossShape`], naming both shapes, because inside a
-//! training closure the shapes are fixed by the model and a mismatch is a bug;
-//! the `try_` form is for code that checks data it did not build.
+//! Prediction and target must have the same shape, and a loss never
+//! broadcasts one over the other. The first two forms panic on a mismatch
+//! with the message of [`NnError::LossShape`], naming both shapes. Inside a
+//! training closure the model fixes the shapes, so a mismatch there is a bug.
+//! The `try_` form is for code that checks data it did not build.
 //!
 //! Element-wise losses (mse, mae, huber_loss, binary_cross_entropy,
 //! logit_binary_cross_entropy) average over all entries. Distribution losses
@@ -29,7 +29,7 @@ use ferroflux_linalg::Float;
 
 use crate::NnError;
 
-/// How a loss combines the losses of individual entries or samples.
+/// The rule by which a loss combines the losses of individual entries or samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Aggregation {
     /// The average (the default, as in Flux's `agg = mean` and PyTorch's `reduction="mean"`).

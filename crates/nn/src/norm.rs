@@ -39,7 +39,7 @@ pub struct LayerNorm<T: Float = f32> {
 }
 
 impl<T: Float> LayerNorm<T> {
-    /// A layer normalising `features` rows.
+    /// Creates a layer normalising `features` rows.
     pub fn new(features: usize) -> Self {
         Self {
             scale: Param::new(Matrix::from_element(features, 1, T::one())),
@@ -123,7 +123,7 @@ pub struct BatchNorm<T: Float = f32> {
 }
 
 impl<T: Float> BatchNorm<T> {
-    /// A layer normalising `features` rows, in training mode.
+    /// Creates a layer normalising `features` rows, in training mode.
     pub fn new(features: usize) -> Self {
         Self {
             scale: Param::new(Matrix::from_element(features, 1, T::one())),

@@ -40,7 +40,7 @@ pub fn one_hot<T: Float>(labels: &[usize], classes: usize) -> Result<Matrix<T>, 
 /// Decodes each column to the row index of its largest entry (Flux's `onecold`).
 ///
 /// Ties go to the first maximum, and a NaN counts as larger than any number,
-/// so a column that holds NaN decodes to the first NaN's row, as Julia's
+/// so a column that contains NaN decodes to the first NaN's row, as Julia's
 /// `argmax` does. A matrix with zero rows gives an empty vector.
 pub fn one_cold<T: Float>(scores: &Matrix<T>) -> Vec<usize> {
     if scores.nrows() == 0 {
@@ -63,7 +63,7 @@ pub fn one_cold<T: Float>(scores: &Matrix<T>) -> Vec<usize> {
         .collect()
 }
 
-/// The fraction of columns of `scores` whose [`one_cold`] class equals the label.
+/// Computes the fraction of columns of `scores` whose [`one_cold`] class equals the label.
 ///
 /// An empty batch has accuracy 0.
 ///
