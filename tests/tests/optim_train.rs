@@ -513,3 +513,24 @@ fn f32_training_works() {
     assert!((w.value()[0] - 3.0).abs() < 1e-2, "w = {}", w.value()[0]);
     assert!(report.final_loss().unwrap() < 1e-3);
 }
+
+#[test]
+fn progress_bar_counts_steps() {
+    // indicatif draws nothing when stderr is not a terminal, as under
+    // `cargo test`; the bar must still accept every step and epoch.
+    let model = Line::new();
+    let (x, y) = line_data(8);
+    let loader = DataLoader::new(x, y, 4).unwrap();
+    let bar = ferroflux::optim::progress_bar(Some(6));
+    let report = epochs(
+        3,
+        |x, y| model.loss(x, y),
+        &model.params(),
+        || &loader,
+        &mut Descent::new(0.1),
+        bar,
+    )
+    .unwrap();
+    assert_eq!(report.steps, 6);
+    assert!(!report.stopped_early);
+}

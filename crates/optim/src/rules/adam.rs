@@ -77,7 +77,8 @@ impl Default for Adam {
     }
 }
 
-/// Per-parameter state of [`Adam`], [`AdaMax`], [`NAdam`] and [`AdaBelief`].
+/// Per-parameter state of [`Adam`], [`AdamW`], [`crate::AdaMax`], [`crate::NAdam`] and
+/// [`crate::AdaBelief`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdamState<T: Float> {
     /// First moment estimate m (running mean of the gradient).
