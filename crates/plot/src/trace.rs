@@ -16,7 +16,7 @@ use crate::{validate, PlotError};
 /// Draws the cost of each iteration of a solver.
 ///
 /// The vertical axis is logarithmic when every cost is positive and the
-/// largest is at least 100 times the smallest; otherwise it is linear (a
+/// largest is at least 10 times the smallest; otherwise it is linear (a
 /// cost with a log-prior term can be negative).
 ///
 /// # Errors
@@ -41,7 +41,7 @@ impl LossTrace<'_> {
     fn logarithmic(&self) -> bool {
         let low = self.costs.iter().copied().fold(f64::INFINITY, f64::min);
         let high = self.costs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        low > 0.0 && high / low >= 100.0
+        low > 0.0 && high / low >= 10.0
     }
 }
 
@@ -77,13 +77,15 @@ impl Figure for LossTrace<'_> {
             .y_label_area_size(90);
 
         if self.logarithmic() {
-            let y_format = |v: &f64| format_log_tick(*v);
-            let mut chart =
-                builder.build_cartesian_2d(x_range, (low * 0.8..high * 1.25).log_scale())?;
+            // The chart's y axis holds log10(cost); ticks and grid lines at
+            // 1, 2 and 5 times powers of ten are drawn by hand, because
+            // plotters' logarithmic axis leaves out ticks below its largest decade.
+            let (log_low, log_high) = padded(low.log10(), high.log10());
+            let mut chart = builder.build_cartesian_2d(x_range.clone(), log_low..log_high)?;
             chart
                 .configure_mesh()
                 .x_label_formatter(&x_format)
-                .y_label_formatter(&y_format)
+                .y_labels(0)
                 .x_desc("iteration")
                 .y_desc(y_label)
                 .label_style((FONT, TICK_SIZE))
@@ -91,7 +93,16 @@ impl Figure for LossTrace<'_> {
                 .bold_line_style(style::GRID)
                 .light_line_style(TRANSPARENT)
                 .draw()?;
-            chart.draw_series(LineSeries::new(points, line))?;
+            let tick_style = style::text(TICK_SIZE, RGBColor(0, 0, 0), HPos::Right, VPos::Center);
+            for tick in log_ticks(low, high) {
+                let y = tick.log10();
+                let grid = vec![(x_range.start, y), (x_range.end, y)];
+                chart.draw_series(LineSeries::new(grid, style::GRID))?;
+                let (px, py) = chart.backend_coord(&(x_range.start, y));
+                root.draw_text(&format_log_tick(tick), &tick_style, (px - 8, py))?;
+            }
+            let log_points = points.into_iter().map(|(x, c)| (x, c.log10()));
+            chart.draw_series(LineSeries::new(log_points, line))?;
         } else {
             let (y_low, y_high) = padded(low, high);
             let y_step = tick_step(y_low, y_high, 8);
@@ -315,10 +326,27 @@ fn format_weight(weight: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Formats a tick of a logarithmic axis: plain decimals from 0.001 to 99999,
-/// scientific notation outside.
+/// Returns the ticks of a logarithmic axis over `[low, high]` (both > 0):
+/// 1, 2 and 5 times each power of ten over up to three decades, only the
+/// powers of ten beyond.
+fn log_ticks(low: f64, high: f64) -> Vec<f64> {
+    let first = low.log10().floor() as i32;
+    let last = high.log10().ceil() as i32;
+    let mantissas: &[f64] = if last - first <= 3 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    (first..=last)
+        .flat_map(|exponent| mantissas.iter().map(move |m| m * 10f64.powi(exponent)))
+        .filter(|tick| (low..=high).contains(tick))
+        .collect()
+}
+
+/// Formats a tick of a logarithmic axis: plain decimals from 0.001 to
+/// 9999999, scientific notation outside.
 fn format_log_tick(value: f64) -> String {
-    if !(1e-3..1e5).contains(&value.abs()) {
+    if !(1e-3..1e7).contains(&value.abs()) {
         return format!("{value:.0e}");
     }
     let decimals = (-value.abs().log10().floor()).max(0.0) as usize;
@@ -340,6 +368,19 @@ mod tests {
         assert_eq!(format_log_tick(0.01), "0.01");
         assert_eq!(format_log_tick(0.2), "0.2");
         assert_eq!(format_log_tick(1e-6), "1e-6");
+        assert_eq!(format_log_tick(200000.0), "200000");
+    }
+
+    #[test]
+    fn log_ticks_follow_decades() {
+        assert_eq!(
+            log_ticks(15.0, 600.0),
+            vec![20.0, 50.0, 100.0, 200.0, 500.0]
+        );
+        assert_eq!(
+            log_ticks(0.5, 2e6),
+            vec![1.0, 10.0, 100.0, 1000.0, 1e4, 1e5, 1e6]
+        );
     }
 
     #[test]
