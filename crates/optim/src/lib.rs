@@ -24,6 +24,7 @@
 mod callback;
 mod data;
 mod error;
+mod matrices;
 mod optimiser;
 mod rule;
 mod rules;
@@ -35,6 +36,7 @@ pub use callback::{
 };
 pub use data::{DataLoader, DataLoaderIter};
 pub use error::{DataError, OptimError, TrainError};
+pub use matrices::{setup_matrices, MatrixState};
 pub use optimiser::{setup, Optimiser, OptimiserState};
 pub use rule::{Rule, StepContext};
 pub use rules::{

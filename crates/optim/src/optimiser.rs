@@ -85,26 +85,60 @@ pub trait Optimiser<T: Float> {
 /// Per-parameter entry: the rule's state and, for multi-stage rules, the
 /// step buffer.
 #[derive(Debug, Clone)]
-struct Entry<S, T: Float> {
-    state: S,
-    buffer: Option<Matrix<T>>,
+pub(crate) struct Entry<S, T: Float> {
+    pub(crate) state: S,
+    pub(crate) buffer: Option<Matrix<T>>,
 }
 
-/// Where the entries live: the map of an [`OptimiserState`] or the
-/// per-thread table of the implicit style.
-trait Store<R: Rule<T>, T: Float> {
-    fn entry(&mut self, rule: &R, p: &Param<T>) -> &mut Entry<R::State, T>;
+/// Where the entries live: the map of an [`OptimiserState`], the
+/// per-thread table of the implicit style, or the list of a [`MatrixState`].
+pub(crate) trait Store<R: Rule<T>, T: Float, K> {
+    fn entry(&mut self, rule: &R, key: K, shape: (usize, usize)) -> &mut Entry<R::State, T>;
+}
+
+/// A value that one step moves: a [`Param`] or a plain matrix.
+pub(crate) trait Target<T: Float> {
+    fn shape(&self) -> (usize, usize);
+    fn read<Out>(&self, f: impl FnOnce(&Matrix<T>) -> Out) -> Out;
+    fn write<Out>(&mut self, f: impl FnOnce(&mut Matrix<T>) -> Out) -> Out;
+}
+
+impl<T: Float> Target<T> for &Param<T> {
+    fn shape(&self) -> (usize, usize) {
+        Param::shape(self)
+    }
+
+    fn read<Out>(&self, f: impl FnOnce(&Matrix<T>) -> Out) -> Out {
+        f(&self.value())
+    }
+
+    fn write<Out>(&mut self, f: impl FnOnce(&mut Matrix<T>) -> Out) -> Out {
+        self.update(f)
+    }
+}
+
+impl<T: Float> Target<T> for &mut Matrix<T> {
+    fn shape(&self) -> (usize, usize) {
+        Matrix::shape(self)
+    }
+
+    fn read<Out>(&self, f: impl FnOnce(&Matrix<T>) -> Out) -> Out {
+        f(self)
+    }
+
+    fn write<Out>(&mut self, f: impl FnOnce(&mut Matrix<T>) -> Out) -> Out {
+        f(self)
+    }
 }
 
 /// Checks one parameter and its gradient before any update.
 #[track_caller]
-fn check_gradient_shape<T: Float>(p: &Param<T>, g: &Matrix<T>) {
+fn check_gradient_shape<T: Float>(x: &impl Target<T>, g: &Matrix<T>) {
     assert!(
-        p.shape() == g.shape(),
-        "Optimiser: gradient shape {:?} does not match parameter {} of shape {:?}",
+        x.shape() == g.shape(),
+        "Optimiser: gradient shape {:?} does not match parameter shape {:?}",
         g.shape(),
-        p.id(),
-        p.shape(),
+        x.shape(),
     );
 }
 
@@ -116,27 +150,27 @@ fn check_gradient_shape<T: Float>(p: &Param<T>, g: &Matrix<T>) {
 /// global norm before a stage that reads it), and the parameters move last,
 /// so an error leaves every parameter unchanged.
 #[track_caller]
-fn step_group<T: Float, R: Rule<T>>(
+pub(crate) fn step_group<T: Float, R: Rule<T>, K: Copy, X: Target<T>>(
     rule: &R,
-    store: &mut impl Store<R, T>,
-    items: &[Item<'_, T>],
+    store: &mut impl Store<R, T, K>,
+    items: &mut [(K, X, &Matrix<T>)],
 ) -> Result<(), OptimError> {
     rule.validate()?;
-    for (p, g) in items {
-        check_gradient_shape(p, g);
+    for (_, x, g) in items.iter() {
+        check_gradient_shape(x, g);
     }
 
     let stages = rule.stage_count();
     if stages == 1 && rule.global_norm_order(0).is_none() {
-        for (p, g) in items {
-            let entry = store.entry(rule, p);
-            p.update(|x| rule.try_apply(&mut entry.state, x, g))?;
+        for (key, x, g) in items.iter_mut() {
+            let entry = store.entry(rule, *key, x.shape());
+            x.write(|x| rule.try_apply(&mut entry.state, x, g))?;
         }
         return Ok(());
     }
 
-    for (p, g) in items {
-        let entry = store.entry(rule, p);
+    for (key, x, g) in items.iter() {
+        let entry = store.entry(rule, *key, x.shape());
         match entry.buffer.as_mut() {
             Some(buffer) => buffer.copy_from(*g),
             None => entry.buffer = Some((*g).clone()),
@@ -146,8 +180,8 @@ fn step_group<T: Float, R: Rule<T>>(
         let context = match rule.global_norm_order(stage) {
             Some(order) => {
                 let mut norm = NormAccumulator::new(order);
-                for (p, _) in items {
-                    norm.add(buffer_of(store.entry(rule, p)).as_slice());
+                for (key, x, _) in items.iter() {
+                    norm.add(buffer_of(store.entry(rule, *key, x.shape())).as_slice());
                 }
                 StepContext {
                     global_norm: Some(T::cast(norm.norm())),
@@ -155,18 +189,18 @@ fn step_group<T: Float, R: Rule<T>>(
             }
             None => StepContext::single(),
         };
-        for (p, _) in items {
-            let entry = store.entry(rule, p);
+        for (key, x, _) in items.iter() {
+            let entry = store.entry(rule, *key, x.shape());
             let buffer = entry
                 .buffer
                 .as_mut()
                 .expect("step_group filled every buffer above");
-            rule.transform_stage(stage, &mut entry.state, &p.value(), buffer, &context)?;
+            x.read(|x| rule.transform_stage(stage, &mut entry.state, x, buffer, &context))?;
         }
     }
-    for (p, _) in items {
-        let buffer = buffer_of(store.entry(rule, p));
-        p.update(|x| *x -= buffer);
+    for (key, x, _) in items.iter_mut() {
+        let buffer = buffer_of(store.entry(rule, *key, x.shape()));
+        x.write(|x| *x -= buffer);
     }
     Ok(())
 }
@@ -178,8 +212,8 @@ fn buffer_of<S, T: Float>(entry: &Entry<S, T>) -> &Matrix<T> {
         .expect("step_group filled every buffer before the stages")
 }
 
-/// A parameter and its gradient, as one step receives them.
-type Item<'a, T> = (&'a Param<T>, &'a Matrix<T>);
+/// A parameter, keyed by its identity, and its gradient.
+type Item<'a, T> = (ParamId, &'a Param<T>, &'a Matrix<T>);
 
 /// Pairs every parameter of `ps` with its gradient, or reports the first
 /// missing one.
@@ -197,13 +231,13 @@ fn pair_gradients<'a, T: Float>(
         let g = gs
             .get(p)
             .ok_or(OptimError::MissingGradient { index, rows, cols })?;
-        items.push((p, g));
+        items.push((p.id(), p, g));
     }
     Ok(items)
 }
 
 /// Sets η on `rule` after checking it.
-fn adjust_rule<T: Float, R: Rule<T> + std::fmt::Debug>(
+pub(crate) fn adjust_rule<T: Float, R: Rule<T> + std::fmt::Debug>(
     rule: &mut R,
     eta: f64,
 ) -> Result<(), OptimError> {
@@ -249,10 +283,10 @@ pub struct OptimiserState<R: Rule<T>, T: Float> {
     frozen: HashSet<ParamId>,
 }
 
-impl<R: Rule<T>, T: Float> Store<R, T> for HashMap<ParamId, Entry<R::State, T>> {
-    fn entry(&mut self, rule: &R, p: &Param<T>) -> &mut Entry<R::State, T> {
-        self.entry(p.id()).or_insert_with(|| Entry {
-            state: rule.init(p.shape()),
+impl<R: Rule<T>, T: Float> Store<R, T, ParamId> for HashMap<ParamId, Entry<R::State, T>> {
+    fn entry(&mut self, rule: &R, key: ParamId, shape: (usize, usize)) -> &mut Entry<R::State, T> {
+        self.entry(key).or_insert_with(|| Entry {
+            state: rule.init(shape),
             buffer: None,
         })
     }
@@ -275,7 +309,7 @@ pub fn setup<T: Float, R: Rule<T>>(
     }
     let mut state = OptimiserState::new(rule);
     for p in ps.iter() {
-        Store::entry(&mut state.entries, &state.rule, p);
+        Store::entry(&mut state.entries, &state.rule, p.id(), p.shape());
     }
     Ok(state)
 }
@@ -342,13 +376,13 @@ impl<R: Rule<T> + std::fmt::Debug, T: Float> Optimiser<T> for OptimiserState<R, 
         if self.is_frozen(p) {
             return Ok(());
         }
-        step_group(&self.rule, &mut self.entries, &[(p, g)])
+        step_group(&self.rule, &mut self.entries, &mut [(p.id(), p, g)])
     }
 
     #[track_caller]
     fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-        let items = pair_gradients(ps, gs, |p| self.frozen.contains(&p.id()))?;
-        step_group(&self.rule, &mut self.entries, &items)
+        let mut items = pair_gradients(ps, gs, |p| self.frozen.contains(&p.id()))?;
+        step_group(&self.rule, &mut self.entries, &mut items)
     }
 
     fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
@@ -377,16 +411,16 @@ struct ImplicitStore<'a> {
     key: TypeId,
 }
 
-impl<R: Rule<T>, T: Float> Store<R, T> for ImplicitStore<'_>
+impl<R: Rule<T>, T: Float> Store<R, T, ParamId> for ImplicitStore<'_>
 where
     R::State: 'static,
 {
-    fn entry(&mut self, rule: &R, p: &Param<T>) -> &mut Entry<R::State, T> {
+    fn entry(&mut self, rule: &R, key: ParamId, shape: (usize, usize)) -> &mut Entry<R::State, T> {
         self.table
-            .entry((p.id(), self.key))
+            .entry((key, self.key))
             .or_insert_with(|| {
                 Box::new(Entry::<R::State, T> {
-                    state: rule.init(p.shape()),
+                    state: rule.init(shape),
                     buffer: None,
                 })
             })
@@ -423,13 +457,13 @@ macro_rules! implicit_optimiser {
             impl<T: Float> Optimiser<T> for $rule {
                 #[track_caller]
                 fn update(&mut self, p: &Param<T>, g: &Matrix<T>) -> Result<(), OptimError> {
-                    with_implicit::<Self, T, _>(|store| step_group(self, store, &[(p, g)]))
+                    with_implicit::<Self, T, _>(|store| step_group(self, store, &mut [(p.id(), p, g)]))
                 }
 
                 #[track_caller]
                 fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-                    let items = pair_gradients(ps, gs, |_| false)?;
-                    with_implicit::<Self, T, _>(|store| step_group(self, store, &items))
+                    let mut items = pair_gradients(ps, gs, |_| false)?;
+                    with_implicit::<Self, T, _>(|store| step_group(self, store, &mut items))
                 }
 
                 fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
@@ -478,13 +512,13 @@ where
 {
     #[track_caller]
     fn update(&mut self, p: &Param<T>, g: &Matrix<T>) -> Result<(), OptimError> {
-        with_implicit::<Self, T, _>(|store| step_group(self, store, &[(p, g)]))
+        with_implicit::<Self, T, _>(|store| step_group(self, store, &mut [(p.id(), p, g)]))
     }
 
     #[track_caller]
     fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-        let items = pair_gradients(ps, gs, |_| false)?;
-        with_implicit::<Self, T, _>(|store| step_group(self, store, &items))
+        let mut items = pair_gradients(ps, gs, |_| false)?;
+        with_implicit::<Self, T, _>(|store| step_group(self, store, &mut items))
     }
 
     fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
