@@ -7,10 +7,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::heatmap::invalid;
 use crate::lines::{draw_legend, tick_step};
 use crate::render::{save, DrawError, Figure, FONT};
 use crate::style::{self, format_tick, padded, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use crate::validate::invalid;
 use crate::{validate, PlotError};
 
 /// Draws the cost of each iteration of a solver.

@@ -1,7 +1,19 @@
 //! Input checks shared by the plotting functions. Each returns the reason
 //! text of `PlotError::InvalidInput`; the caller attaches the path.
 
+use std::path::Path;
+
 use ferroflux_linalg::Matrix;
+
+use crate::PlotError;
+
+/// Wraps the reason of an input check into the error for `path`.
+pub(crate) fn invalid(path: &Path, reason: String) -> PlotError {
+    PlotError::InvalidInput {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
 
 /// Checks that `matrix` is non-empty and finite.
 pub(crate) fn matrix(what: &str, matrix: &Matrix<f64>) -> Result<(), String> {

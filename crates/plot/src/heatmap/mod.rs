@@ -8,9 +8,20 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::color::{text_color_on, ColorScale};
-use crate::render::{save, DrawError, Figure};
-use crate::style::{self, format_tick, nice_ticks, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
-use crate::{validate, PlotError};
+use crate::render::{save, DrawError};
+use crate::style::{self, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use crate::validate::{self, invalid};
+use crate::PlotError;
+
+use colorbar::{draw_color_bar, COLOR_BAR_WIDTH};
+use compose::Stack;
+use labels::{approximate_width, label_step, labels, measure_max};
+
+mod colorbar;
+mod compose;
+mod labels;
+
+pub use compose::{correlation_heatmap, heatmap_pair};
 
 /// A heatmap of one matrix: row `i`, column `j` is a cell coloured by its value.
 ///
@@ -261,197 +272,4 @@ impl<'a> Heatmap<'a> {
 
         draw_color_bar(area, &scale, (grid_right + 18, grid_top), grid_bottom)
     }
-}
-
-/// Width reserved right of the grid for the colour bar and its ticks.
-const COLOR_BAR_WIDTH: u32 = 88;
-
-/// Draws a vertical colour bar with ticks, from `top` down to `bottom`.
-fn draw_color_bar<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    scale: &ColorScale,
-    (left, top): (i32, i32),
-    bottom: i32,
-) -> Result<(), DrawError> {
-    const BAR: i32 = 16;
-    let (low, high) = scale.bounds();
-    let height = (bottom - top).max(1);
-    for pixel in 0..height {
-        let value = high - (high - low) * f64::from(pixel) / f64::from(height - 1).max(1.0);
-        let row = [(left, top + pixel), (left + BAR, top + pixel + 1)];
-        area.draw(&Rectangle::new(row, scale.color(value).filled()))?;
-    }
-    area.draw(&Rectangle::new(
-        [(left, top), (left + BAR, bottom)],
-        style::AXIS.stroke_width(1),
-    ))?;
-
-    let tick_style = style::text(TICK_SIZE, RGBColor(0, 0, 0), HPos::Left, VPos::Center);
-    let tick_count = if height < 120 { 3 } else { 5 };
-    let (ticks, step) = nice_ticks(low, high, tick_count);
-    for tick in ticks {
-        let y = if high > low {
-            top + ((high - tick) / (high - low) * f64::from(height)).round() as i32
-        } else {
-            (top + bottom) / 2
-        };
-        area.draw(&PathElement::new(
-            vec![(left + BAR, y), (left + BAR + 4, y)],
-            style::AXIS,
-        ))?;
-        area.draw_text(&format_tick(tick, step), &tick_style, (left + BAR + 7, y))?;
-    }
-    Ok(())
-}
-
-/// One or more heatmaps stacked in a column or a row.
-struct Stack<'h, 'a> {
-    panels: Vec<&'h Heatmap<'a>>,
-    side_by_side: bool,
-}
-
-impl<'h, 'a> Stack<'h, 'a> {
-    fn single(heatmap: &'h Heatmap<'a>) -> Self {
-        Stack {
-            panels: vec![heatmap],
-            side_by_side: false,
-        }
-    }
-}
-
-impl Figure for Stack<'_, '_> {
-    fn size(&self) -> (u32, u32) {
-        let sizes = self.panels.iter().map(|p| p.panel_size());
-        if self.side_by_side {
-            sizes.fold((0, 0), |(w, h), (pw, ph)| (w + pw, h.max(ph)))
-        } else {
-            sizes.fold((0, 0), |(w, h), (pw, ph)| (w.max(pw), h + ph))
-        }
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let mut rest = root.clone();
-        for panel in &self.panels {
-            let (width, height) = panel.panel_size();
-            let (this, next) = if self.side_by_side {
-                rest.split_horizontally(width)
-            } else {
-                rest.split_vertically(height)
-            };
-            panel.draw_panel(&this)?;
-            rest = next;
-        }
-        Ok(())
-    }
-}
-
-/// Draws two heatmaps in one picture, typically the weights `H` of NMF and
-/// of the SVD for the same series.
-///
-/// Wide matrices (more than 30 columns) are stacked one above the other so
-/// that their columns line up; narrower ones stand side by side. Each keeps
-/// its own colour scale and colour bar.
-///
-/// # Errors
-///
-/// As [`Heatmap::save`], for either heatmap.
-pub fn heatmap_pair(
-    path: &Path,
-    first: &Heatmap<'_>,
-    second: &Heatmap<'_>,
-) -> Result<(), PlotError> {
-    first.validate().map_err(|reason| invalid(path, reason))?;
-    second.validate().map_err(|reason| invalid(path, reason))?;
-    let wide = first.values.ncols().max(second.values.ncols()) > 30;
-    let stack = Stack {
-        panels: vec![first, second],
-        side_by_side: !wide,
-    };
-    save(path, &stack)
-}
-
-/// Draws a correlation matrix on the diverging scale [-1, 1] with each value
-/// written in its cell, for example the correlation between the basis series
-/// of a factorisation.
-///
-/// `names` labels both rows and columns (for example "basis 1", "basis 2").
-///
-/// # Errors
-///
-/// [`PlotError::InvalidInput`] if `correlation` is empty, not square, has a
-/// non-finite value or a value outside [-1, 1] by more than 1e-9, or if
-/// `names` does not have one entry per row; otherwise as [`Heatmap::save`].
-pub fn correlation_heatmap(
-    path: &Path,
-    correlation: &Matrix<f64>,
-    names: Option<&[String]>,
-    title: &str,
-) -> Result<(), PlotError> {
-    validate::matrix("correlation", correlation).map_err(|reason| invalid(path, reason))?;
-    let (rows, columns) = correlation.shape();
-    if rows != columns {
-        return Err(invalid(
-            path,
-            format!("the correlation matrix is {rows} x {columns}; it must be square"),
-        ));
-    }
-    if let Some(value) = correlation.iter().find(|v| v.abs() > 1.0 + 1e-9) {
-        return Err(invalid(
-            path,
-            format!("the correlation matrix has the value {value}, outside [-1, 1]"),
-        ));
-    }
-    let mut heatmap = Heatmap::new(correlation, title)
-        .x_label("component")
-        .y_label("component")
-        .scale(ColorScale::Diverging { limit: 1.0 });
-    if let Some(names) = names {
-        heatmap = heatmap.row_names(names).column_names(names);
-    }
-    if rows <= 12 {
-        heatmap = heatmap.annotate(true);
-    }
-    heatmap.save(path)
-}
-
-pub(crate) fn invalid(path: &Path, reason: String) -> PlotError {
-    PlotError::InvalidInput {
-        path: path.to_path_buf(),
-        reason,
-    }
-}
-
-/// Returns the given names, or "1", "2", ... when there are none.
-fn labels(names: Option<&[String]>, count: usize) -> Vec<String> {
-    match names {
-        Some(names) => names.to_vec(),
-        None => (1..=count).map(|i| i.to_string()).collect(),
-    }
-}
-
-/// Returns how many rows or columns one label must span so that labels of
-/// height `font_size` do not overlap: 1 shows every label, 2 every second.
-fn label_step(cell_size: f64, font_size: f64) -> usize {
-    ((font_size + 3.0) / cell_size).ceil().max(1.0) as usize
-}
-
-/// Estimates the widest label in pixels (DejaVu Sans averages about 0.6 em
-/// per character), for sizing a picture before it is drawn.
-fn approximate_width(labels: &[String], font_size: f64) -> u32 {
-    let characters = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    (characters as f64 * font_size * 0.62).ceil() as u32
-}
-
-/// Measures the widest label in pixels with the real font.
-fn measure_max<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    labels: &[String],
-    style: &TextStyle<'_>,
-) -> Result<i32, DrawError> {
-    let mut widest = 0;
-    for label in labels {
-        let (width, _) = area.estimate_text_size(label, style)?;
-        widest = widest.max(width as i32);
-    }
-    Ok(widest)
 }
