@@ -484,16 +484,33 @@ impl<'a, T: Float> Vjp<'a, T> {
     /// The gradient accumulator of input `k` (zero when first touched), or
     /// `None` when that input needs no gradient.
     pub fn grad(&mut self, k: usize) -> Option<&mut Matrix<T>> {
+        match self.grad_uninit(k) {
+            Some((g, true)) => {
+                g.as_mut_slice().fill(T::zero());
+                Some(g)
+            }
+            Some((g, false)) => Some(g),
+            None => None,
+        }
+    }
+
+    /// Like [`Vjp::grad`], but a first-touched accumulator is returned with
+    /// unspecified contents and `true`, so the rule can write its
+    /// contribution instead of adding it (sparing the zero fill, which costs
+    /// as much as the rule for large weights).
+    pub fn grad_uninit(&mut self, k: usize) -> Option<(&mut Matrix<T>, bool)> {
         let i = self.args[k] as usize;
         let node = &self.nodes[i];
         if !node.tracked {
             return None;
         }
         let slot = &mut self.grads[i];
-        if slot.is_none() {
-            *slot = Some(self.buffers.zeros(node.value.nrows(), node.value.ncols()));
+        let fresh = slot.is_none();
+        if fresh {
+            let (r, c) = node.value.shape();
+            *slot = Some(self.buffers.scratch(r, c));
         }
-        slot.as_mut()
+        slot.as_mut().map(|g| (g, fresh))
     }
 
     /// A pooled temporary with unspecified contents; hand it back with

@@ -9,6 +9,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
+use super::put;
 use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
@@ -117,18 +118,32 @@ pub(crate) fn apply<T: Float, B: Broadcast<T>>(a: &Tensor<T>, b: &Tensor<T>) -> 
 fn vjp<T: Float, B: Broadcast<T>>(v: &mut Vjp<'_, T>) {
     let (a, b, y, ybar) = (v.x(0), v.x(1), v.y, v.ybar);
     let (av, bv, yv, tv) = (a.as_slice(), b.as_slice(), y.as_slice(), ybar.as_slice());
-    if let Some(g) = v.grad(0) {
+    // A fresh accumulator of an operand with the output's shape is written
+    // directly; a broadcast operand sums several terms, so it starts at zero.
+    if let Some((g, fresh)) = v.grad_uninit(0) {
+        let fresh = prepare(g, fresh, y.shape());
         let g = g.as_mut_slice();
         for_each_pair(y.shape(), a.shape(), b.shape(), |k, ka, kb| {
-            g[ka] += B::da(tv[k], av[ka], bv[kb], yv[k]);
+            put(fresh, &mut g[ka], B::da(tv[k], av[ka], bv[kb], yv[k]));
         });
     }
-    if let Some(g) = v.grad(1) {
+    if let Some((g, fresh)) = v.grad_uninit(1) {
+        let fresh = prepare(g, fresh, y.shape());
         let g = g.as_mut_slice();
         for_each_pair(y.shape(), a.shape(), b.shape(), |k, ka, kb| {
-            g[kb] += B::db(tv[k], av[ka], bv[kb], yv[k]);
+            put(fresh, &mut g[kb], B::db(tv[k], av[ka], bv[kb], yv[k]));
         });
     }
+}
+
+/// Zero-fills a fresh accumulator of a broadcast operand and returns whether
+/// the rule may still write instead of add.
+fn prepare<T: Float>(g: &mut Matrix<T>, fresh: bool, out: (usize, usize)) -> bool {
+    if fresh && g.shape() != out {
+        g.as_mut_slice().fill(T::zero());
+        return false;
+    }
+    fresh
 }
 
 fn jvp<T: Float, B: Broadcast<T>>(j: &Jvp<'_, T>) -> Matrix<T> {

@@ -44,7 +44,7 @@ pub(crate) fn apply<T: Float, E: Elementwise<T>>(x: &Tensor<T>, attrs: Attrs<T>)
 
 fn vjp<T: Float, E: Elementwise<T>>(v: &mut Vjp<'_, T>) {
     let (x, y, ybar, attrs) = (v.x(0), v.y, v.ybar, v.attrs);
-    if let Some(g) = v.grad(0) {
+    if let Some((g, fresh)) = v.grad_uninit(0) {
         let parts = g
             .as_mut_slice()
             .iter_mut()
@@ -52,7 +52,8 @@ fn vjp<T: Float, E: Elementwise<T>>(v: &mut Vjp<'_, T>) {
             .zip(y.as_slice())
             .zip(ybar.as_slice());
         for (((g, &x), &y), &t) in parts {
-            *g += E::derivative(t, x, y, &attrs);
+            let d = E::derivative(t, x, y, &attrs);
+            *g = if fresh { d } else { *g + d };
         }
     }
 }

@@ -80,16 +80,18 @@ fn vjp<T: Float>(v: &mut Vjp<'_, T>) {
     let (ta, tb) = (transpose_of(v.attrs.ints[0]), transpose_of(v.attrs.ints[1]));
     let (a, b, ybar) = (v.x(0), v.x(1), v.ybar);
     let one = T::one();
-    if let Some(g) = v.grad(0) {
+    // A fresh accumulator is overwritten (beta = 0, which BLAS never reads).
+    let beta = |fresh: bool| if fresh { T::zero() } else { one };
+    if let Some((g, fresh)) = v.grad_uninit(0) {
         match ta {
-            Transpose::No => gemm(one, ybar, Transpose::No, b, flip(tb), one, g),
-            Transpose::Yes => gemm(one, b, tb, ybar, Transpose::Yes, one, g),
+            Transpose::No => gemm(one, ybar, Transpose::No, b, flip(tb), beta(fresh), g),
+            Transpose::Yes => gemm(one, b, tb, ybar, Transpose::Yes, beta(fresh), g),
         }
     }
-    if let Some(g) = v.grad(1) {
+    if let Some((g, fresh)) = v.grad_uninit(1) {
         match tb {
-            Transpose::No => gemm(one, a, flip(ta), ybar, Transpose::No, one, g),
-            Transpose::Yes => gemm(one, ybar, Transpose::Yes, a, ta, one, g),
+            Transpose::No => gemm(one, a, flip(ta), ybar, Transpose::No, beta(fresh), g),
+            Transpose::Yes => gemm(one, ybar, Transpose::Yes, a, ta, beta(fresh), g),
         }
     }
 }

@@ -31,6 +31,12 @@ pub(crate) fn nan_or<T: Float>(x: T, v: T) -> T {
     }
 }
 
+/// Writes `d` into a fresh gradient accumulator or adds it to a used one.
+#[inline(always)]
+pub(crate) fn put<T: Float>(fresh: bool, g: &mut T, d: T) {
+    *g = if fresh { d } else { *g + d };
+}
+
 /// `Σ aᵢ·bᵢ` over two slices of equal length, with four partial sums so the
 /// loop vectorises.
 pub(crate) fn slice_dot<T: Float>(a: &[T], b: &[T]) -> T {

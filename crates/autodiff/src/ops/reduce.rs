@@ -3,7 +3,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use super::slice_dot;
+use super::{put, slice_dot};
 use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
@@ -34,29 +34,29 @@ impl Axis {
             Axis::Rows => (m, 1),
         }
     }
-
-    /// Offset in the reduced output that element `(i, j)` adds into.
-    #[inline(always)]
-    fn target(self, i: usize, j: usize) -> usize {
-        match self {
-            Axis::All => 0,
-            Axis::Columns => j,
-            Axis::Rows => i,
-        }
-    }
 }
 
 /// `scale · Σ x` over `axis` into `out`, which must have the reduced shape.
 fn reduce_into<T: Float>(x: &Matrix<T>, axis: Axis, scale: T, out: &mut Matrix<T>) {
-    out.as_mut_slice().fill(T::zero());
-    let m = x.nrows();
+    let rows = x.nrows().max(1);
+    let xs = x.as_slice();
     let o = out.as_mut_slice();
-    for (j, col) in x.as_slice().chunks_exact(m.max(1)).enumerate() {
-        for (i, &v) in col.iter().enumerate() {
-            o[axis.target(i, j)] += v;
+    let column_sum = |col: &[T]| col.iter().fold(T::zero(), |s, &v| s + v);
+    match axis {
+        Axis::All => o[0] = column_sum(xs) * scale,
+        Axis::Columns => {
+            for (o, col) in o.iter_mut().zip(xs.chunks_exact(rows)) {
+                *o = column_sum(col) * scale;
+            }
+        }
+        Axis::Rows => {
+            o.fill(T::zero());
+            for col in xs.chunks_exact(rows) {
+                o.iter_mut().zip(col).for_each(|(o, &v)| *o += v);
+            }
+            o.iter_mut().for_each(|v| *v *= scale);
         }
     }
-    o.iter_mut().for_each(|v| *v *= scale);
 }
 
 fn sum_op<T: Float>(x: &Tensor<T>, axis: Axis, scale: T) -> Tensor<T> {
@@ -79,12 +79,29 @@ fn sum_op<T: Float>(x: &Tensor<T>, axis: Axis, scale: T) -> Tensor<T> {
 // the output element it was added into.
 fn sum_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     let (axis, scale, ybar) = (Axis::from_attr(v.attrs.ints[0]), v.attrs.scalars[0], v.ybar);
-    let Some(g) = v.grad(0) else { return };
-    let m = g.nrows();
+    let Some((g, fresh)) = v.grad_uninit(0) else {
+        return;
+    };
+    let rows = g.nrows().max(1);
     let t = ybar.as_slice();
-    for (j, col) in g.as_mut_slice().chunks_exact_mut(m.max(1)).enumerate() {
-        for (i, gv) in col.iter_mut().enumerate() {
-            *gv += scale * t[axis.target(i, j)];
+    let columns = g.as_mut_slice().chunks_exact_mut(rows);
+    match axis {
+        Axis::All => {
+            let s = scale * t[0];
+            columns.for_each(|col| col.iter_mut().for_each(|g| put(fresh, g, s)));
+        }
+        Axis::Columns => {
+            for (col, &tj) in columns.zip(t) {
+                let s = scale * tj;
+                col.iter_mut().for_each(|g| put(fresh, g, s));
+            }
+        }
+        Axis::Rows => {
+            for col in columns {
+                col.iter_mut()
+                    .zip(t)
+                    .for_each(|(g, &ti)| put(fresh, g, scale * ti));
+            }
         }
     }
 }
@@ -106,12 +123,12 @@ fn norm_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     if y == T::zero() {
         return;
     }
-    if let Some(g) = v.grad(0) {
+    if let Some((g, fresh)) = v.grad_uninit(0) {
         let s = t / y;
         g.as_mut_slice()
             .iter_mut()
             .zip(x.as_slice())
-            .for_each(|(g, &x)| *g += s * x);
+            .for_each(|(g, &x)| put(fresh, g, s * x));
     }
 }
 
@@ -129,17 +146,17 @@ fn norm_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
 fn dot_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     // y = Σ a∘b: ā += ȳ·b, b̄ += ȳ·a
     let (a, b, t) = (v.x(0), v.x(1), v.ybar[0]);
-    if let Some(g) = v.grad(0) {
+    if let Some((g, fresh)) = v.grad_uninit(0) {
         g.as_mut_slice()
             .iter_mut()
             .zip(b.as_slice())
-            .for_each(|(g, &b)| *g += t * b);
+            .for_each(|(g, &b)| put(fresh, g, t * b));
     }
-    if let Some(g) = v.grad(1) {
+    if let Some((g, fresh)) = v.grad_uninit(1) {
         g.as_mut_slice()
             .iter_mut()
             .zip(a.as_slice())
-            .for_each(|(g, &a)| *g += t * a);
+            .for_each(|(g, &a)| put(fresh, g, t * a));
     }
 }
 

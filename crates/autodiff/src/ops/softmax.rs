@@ -13,6 +13,7 @@
 use ferroflux_linalg::{exp_in_place, log_softmax_into, logsumexp_into, softmax_into};
 use ferroflux_linalg::{Float, Matrix};
 
+use super::put;
 use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
@@ -48,21 +49,24 @@ fn shift_by_column_max<T: Float>(x: &Matrix<T>, out: &mut [T], maxes: &mut [T]) 
     true
 }
 
-/// Adds `exp(values[k])` into `sums[k / rows]`, exponentiating in stack blocks.
+/// Adds `exp(values)` of each column into `sums`, exponentiating groups of
+/// whole columns in one stack block.
 fn column_exp_sums<T: Float>(values: &[T], rows: usize, sums: &mut [T]) {
     let mut block = [T::zero(); BLOCK];
-    for (b, chunk) in values.chunks(BLOCK).enumerate() {
+    let group = (BLOCK / rows) * rows;
+    for (g, chunk) in values.chunks(group).enumerate() {
         let e = &mut block[..chunk.len()];
         e.copy_from_slice(chunk);
         exp_in_place(e);
-        for (i, &v) in e.iter().enumerate() {
-            sums[(b * BLOCK + i) / rows] += v;
+        let first = g * (group / rows);
+        for (col, s) in e.chunks_exact(rows).zip(&mut sums[first..]) {
+            *s = col.iter().fold(T::zero(), |acc, &v| acc + v);
         }
     }
 }
 
 fn fused_fits<T: Float>(x: &Matrix<T>) -> bool {
-    x.nrows() > 0 && x.ncols() <= FUSED_MAX_COLS
+    x.nrows() > 0 && x.nrows() <= BLOCK && x.ncols() <= FUSED_MAX_COLS
 }
 
 fn softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
@@ -102,22 +106,23 @@ fn logsumexp_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
         logsumexp_into(x, out);
         return;
     }
-    for (col, m) in x.as_slice().chunks_exact(rows).zip(maxes.iter_mut()) {
-        *m = col.iter().fold(T::NEG_INFINITY, |m, &v| m.max_nan(v));
-        if !m.finite() {
-            logsumexp_into(x, out);
-            return;
-        }
-    }
-    let mut block = [T::zero(); BLOCK];
-    for (b, chunk) in x.as_slice().chunks(BLOCK).enumerate() {
-        let e = &mut block[..chunk.len()];
-        for (i, (dst, &v)) in e.iter_mut().zip(chunk).enumerate() {
-            *dst = v - maxes[(b * BLOCK + i) / rows];
+    let mut shifted = [T::zero(); BLOCK];
+    let group = (BLOCK / rows) * rows;
+    for (g, chunk) in x.as_slice().chunks(group).enumerate() {
+        let first = g * (group / rows);
+        let e = &mut shifted[..chunk.len()];
+        let columns = chunk.chunks_exact(rows).zip(e.chunks_exact_mut(rows));
+        for ((col, dst), m) in columns.zip(&mut maxes[first..]) {
+            *m = col.iter().fold(T::NEG_INFINITY, |m, &v| m.max_nan(v));
+            if !m.finite() {
+                logsumexp_into(x, out);
+                return;
+            }
+            dst.iter_mut().zip(col).for_each(|(d, &v)| *d = v - *m);
         }
         exp_in_place(e);
-        for (i, &v) in e.iter().enumerate() {
-            sums[(b * BLOCK + i) / rows] += v;
+        for (col, s) in e.chunks_exact(rows).zip(&mut sums[first..]) {
+            *s = col.iter().fold(T::zero(), |acc, &v| acc + v);
         }
     }
     for (j, o) in out.as_mut_slice().iter_mut().enumerate() {
@@ -141,13 +146,19 @@ fn column_dot<T: Float>(a: &[T], b: Option<&[T]>, rows: usize, j: usize) -> T {
 
 fn softmax_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     let (p, ybar) = (v.y, v.ybar);
-    let Some(g) = v.grad(0) else { return };
-    let rows = p.nrows();
-    let (ps, ts) = (p.as_slice(), ybar.as_slice());
-    for j in 0..p.ncols() {
-        let s = column_dot(ps, Some(ts), rows, j);
-        for k in j * rows..(j + 1) * rows {
-            g[k] += ps[k] * (ts[k] - s);
+    let Some((g, fresh)) = v.grad_uninit(0) else {
+        return;
+    };
+    let rows = p.nrows().max(1);
+    let columns = g
+        .as_mut_slice()
+        .chunks_exact_mut(rows)
+        .zip(p.as_slice().chunks_exact(rows))
+        .zip(ybar.as_slice().chunks_exact(rows));
+    for ((g, p), t) in columns {
+        let s = super::slice_dot(p, t);
+        for ((g, &p), &t) in g.iter_mut().zip(p).zip(t) {
+            put(fresh, g, p * (t - s));
         }
     }
 }
@@ -174,13 +185,17 @@ fn log_softmax_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     let mut p = v.scratch(y.nrows(), y.ncols());
     p.copy_from(y);
     exp_in_place(p.as_mut_slice());
-    let g = v.grad(0).expect("checked above");
-    let rows = y.nrows();
-    let ts = ybar.as_slice();
-    for j in 0..y.ncols() {
-        let s = column_dot(ts, None, rows, j);
-        for k in j * rows..(j + 1) * rows {
-            g[k] += ts[k] - p[k] * s;
+    let (g, fresh) = v.grad_uninit(0).expect("checked above");
+    let rows = y.nrows().max(1);
+    let columns = g
+        .as_mut_slice()
+        .chunks_exact_mut(rows)
+        .zip(p.as_slice().chunks_exact(rows))
+        .zip(ybar.as_slice().chunks_exact(rows));
+    for ((g, p), t) in columns {
+        let s = t.iter().fold(T::zero(), |acc, &v| acc + v);
+        for ((g, &p), &t) in g.iter_mut().zip(p).zip(t) {
+            put(fresh, g, t - p * s);
         }
     }
     v.recycle(p);
