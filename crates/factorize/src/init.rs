@@ -5,7 +5,7 @@ use rand::Rng;
 
 use crate::FactorizeError;
 
-/// How the factors start.
+/// Starting point of the factors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum Init {
     /// `W` uniform on `[0, rms(A))` and `H̄` standard normal, from the seed.
@@ -98,7 +98,7 @@ fn from_svd(
 }
 
 /// `W = A·Hᵀ·(H·Hᵀ + εI)⁻¹`, the least-squares basis for fixed `H`, with a
-/// small ridge ε so that a rank-deficient `H` still gives an answer.
+/// small ridge ε so that a rank-deficient `H` still gives a solution.
 fn least_squares_basis(a: &Matrix<f64>, h: &Matrix<f64>) -> Matrix<f64> {
     let mut gram = h * h.transpose();
     let ridge = 1e-8 * gram.trace().max(f64::MIN_POSITIVE) / gram.nrows() as f64;

@@ -1,9 +1,9 @@
 //! Clustering of time series by simplex NMF with a Dirichlet prior.
 //!
-//! Given `A` (T time steps x n series, one series per column), find basis
-//! series `W` (T x K) and weights `H` (K x n) whose columns lie on the
-//! probability simplex, so that each series reads as a mixture such as "10%
-//! of basis 1 and 90% of basis 2". `H = softmax(H̄)` column-wise, and Adam
+//! `A` is T x n: n series of T time steps, one series per column. A fit
+//! finds basis series `W` (T x K) and weights `H` (K x n) whose columns lie
+//! on the probability simplex. Each series then reads as a mixture such as
+//! "10% of basis 1 and 90% of basis 2". `H = softmax(H̄)` column-wise, and Adam
 //! (from `ferroflux-optim`) minimises one of the costs in [`objective`] over
 //! `W` and the logits `H̄`. The crate sits above `ferroflux-linalg` (GEMM,
 //! SVD, softmax kernels) and `ferroflux-optim` (Adam); `ferroflux-plot` and
@@ -16,6 +16,29 @@
 //! - [`read_series_csv`] and [`write_matrix_csv`]: CSV in and out.
 //! - [`NmfSolver`]: the allocation-free iteration, generic over `f32` and
 //!   `f64`.
+//!
+//! # Choosing the objective
+//!
+//! [`Objective::Seed`] is the Flux time-series example's cost,
+//! `‖A - W·H‖_F - (α - 1)·Σ log H`. For α < 1 it is unbounded below at the
+//! faces of the simplex, so Adam pushes every weight to 0 or 1 regardless of
+//! the data. On the world fertility data (k = 3) it ends with hard clusters
+//! and a relative error of 0.388, against 0.063 for the same fit without the
+//! prior and 0.038 for the rank-3 SVD. On the Italy power days it mixes the
+//! two seasons about 50/50 in each cluster.
+//!
+//! The default, [`Objective::Gaussian`], is the negative log posterior
+//! `‖A - W·H‖²_F / (2σ²) - λ·(α - 1)·Σ ln(H + δ) + μ/2·‖W‖²_F`, with σ² the
+//! mean squared residual of the rank-k SVD, δ = 10⁻³, μ = 0.01 (on data
+//! divided by its root mean square), α = 0.2 and λ = 0.3. It is bounded
+//! below, and it gives up accuracy for sparsity only where the data are
+//! noisy. Measured on four data sets (the crate's README has the table and
+//! the command), it costs at most about 0.001 in relative error against the
+//! fit without prior. It keeps the fertility error at 0.063, raises the
+//! median largest weight of the El Niño fit from 0.51 to 0.78, and splits the
+//! Italy days into two clusters that are 94% and 98% one season.
+//! [`SimplexNmf::path`] shows the whole trade-off between error and
+//! sparsity for a list of prior weights.
 //!
 //! # Example
 //! ```

@@ -18,7 +18,7 @@ use crate::scaling::{apply_scale, rms, scale_factors, validate_data, Scaling};
 use crate::solver::NmfSolver;
 use crate::{relative_error, FactorizeError};
 
-/// What the per-iteration callback receives.
+/// Progress of a fit, passed to the per-iteration callback.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IterationInfo {
     /// The restart (0-based) this iteration belongs to.
@@ -111,14 +111,14 @@ impl fmt::Debug for SimplexNmf {
 }
 
 impl Default for SimplexNmf {
-    /// The default settings with k = 3.
+    /// Returns the default settings with k = 3.
     fn default() -> Self {
         SimplexNmf::new(3)
     }
 }
 
 impl SimplexNmf {
-    /// The default settings for `k` components.
+    /// Returns the default settings for `k` components.
     pub fn new(k: usize) -> Self {
         SimplexNmf {
             settings: NmfSettings {
@@ -142,7 +142,7 @@ impl SimplexNmf {
         }
     }
 
-    /// The settings of the Flux time-series example: the Seed objective with
+    /// Returns the settings of the Flux time-series example: the Seed objective with
     /// α = 0.2 at full weight, Adam with η = 0.001 (the Flux `ADAM()`
     /// default), 2000 iterations without early stopping, k + 1 basis series
     /// and random initialisation.
@@ -266,7 +266,7 @@ impl SimplexNmf {
         self
     }
 
-    /// The current settings.
+    /// Returns the current settings.
     pub fn settings(&self) -> NmfSettings {
         self.settings
     }
@@ -406,9 +406,10 @@ impl SimplexNmf {
             Some(factors) => apply_scale(a, factors),
             None => a.clone(),
         };
-        // The Seed cost is not scale invariant, so it sees the data as given.
-        // The Gaussian cost is, so it fits data of unit root mean square and
-        // Adam's step size means the same for every data set.
+        // The Seed cost is not scale invariant, so it fits the data as given.
+        // The Gaussian cost is scale invariant, so it fits the data divided by
+        // their root mean square, and Adam's step size means the same for
+        // every data set.
         let (unit, variance) = match self.settings.objective {
             Objective::Seed => (1.0, None),
             Objective::Gaussian => {
@@ -544,7 +545,7 @@ impl SimplexNmf {
     }
 }
 
-/// The data as the solver sees it.
+/// The data in the form the solver fits.
 struct Problem {
     /// Scaled (and for the Gaussian cost, normalised) data.
     a: Matrix<f64>,
@@ -582,7 +583,7 @@ fn relative_change(previous: f64, current: f64) -> f64 {
     (previous - current).abs() / size
 }
 
-/// The noise variance σ² per entry left by the rank-k SVD,
+/// Estimates the noise variance σ² per entry as the residual of the rank-k SVD,
 /// `Σ_(i>k) sᵢ² / (T·n)`, floored at `(floor·rms(a))²`.
 fn noise_variance(a: &Matrix<f64>, k: usize, floor: f64) -> Result<f64, FactorizeError> {
     let decomposition = svd(a)?;

@@ -17,9 +17,9 @@
 //!   Dirichlet(α) prior on the smoothed weights `(H + δ)/(1 + Kδ)` and a
 //!   Gaussian prior of precision μ on `W` (up to constants). The smoothing δ
 //!   bounds the Dirichlet term below by `c·K·n·ln δ`. The ridge term stops `W`
-//!   from growing without bound: without it a fit can push the weights of a
+//!   from growing without bound. Without it, a fit can push the weights of a
 //!   component towards δ and scale that component's basis series up to
-//!   compensate, which makes `H` look sparse while the fit is unchanged.
+//!   compensate, so `H` looks sparse while the fit is unchanged.
 //!
 //! The gradients, which the kernels compute in the same pass as the value:
 //!
@@ -76,14 +76,14 @@ pub enum CostFunction<T: Float = f64> {
 }
 
 impl<T: Float> CostFunction<T> {
-    /// The Seed cost for concentration α and prior weight λ.
+    /// Returns the Seed cost for concentration α and prior weight λ.
     pub fn seed(alpha: f64, prior_weight: f64) -> Self {
         CostFunction::Seed {
             prior: T::cast(prior_weight * (1.0 - alpha)),
         }
     }
 
-    /// The Gaussian cost for noise variance σ², concentration α, prior weight
+    /// Returns the Gaussian cost for noise variance σ², concentration α, prior weight
     /// λ, smoothing δ and ridge weight μ on `W`.
     pub fn gaussian(
         variance: f64,

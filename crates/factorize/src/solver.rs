@@ -103,17 +103,17 @@ impl<T: Float> NmfSolver<T> {
         self.h_state = Rule::<T>::init(&self.adam, self.h_logits.shape());
     }
 
-    /// The data matrix `A`.
+    /// Returns the data matrix `A`.
     pub fn a(&self) -> &Matrix<T> {
         &self.a
     }
 
-    /// The basis series `W`, T x K.
+    /// Returns the basis series `W`, T x K.
     pub fn w(&self) -> &Matrix<T> {
         &self.w
     }
 
-    /// The logits `H̄`, K x n, with `H = softmax(H̄)` column-wise.
+    /// Returns the logits `H̄`, K x n, with `H = softmax(H̄)` column-wise.
     pub fn h_logits(&self) -> &Matrix<T> {
         &self.h_logits
     }

@@ -1,4 +1,4 @@
-//! Synthetic problems with a known answer.
+//! Synthetic problems with known factors.
 
 use ferroflux_linalg::{rand_with, rng, Matrix};
 
@@ -42,7 +42,7 @@ pub fn sparse_mixture(
     SyntheticProblem { a: &w * &h, w, h }
 }
 
-/// The synthetic problem of the Flux time-series example: m, n, k = 20, 10, 3
+/// Returns the synthetic problem of the Flux time-series example: m, n, k = 20, 10, 3
 /// and 30% of the weights zero (see [`sparse_mixture`]).
 pub fn seed_problem(seed: u64) -> Matrix<f64> {
     sparse_mixture(20, 10, 3, 0.3, seed).a

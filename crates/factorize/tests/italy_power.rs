@@ -78,7 +78,7 @@ fn default_separates_the_seasons() {
 fn seed_objective_mixes_the_seasons() {
     let (a, labels) = data();
     // The Flux example's cost (alpha = 0.2 at full weight) drives every day to
-    // a vertex, whatever the seasons say.
+    // a vertex, regardless of the seasons.
     let fit = SimplexNmf::seed_preset(3)
         .extra_components(0)
         .learning_rate(0.01)
