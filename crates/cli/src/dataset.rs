@@ -51,6 +51,7 @@ impl Dataset {
         };
 
         let data = read_series_csv_with(input, args.header.into())?;
+        check_finite(input, &data.values, data.names.as_deref())?;
         let mut display_names: Vec<String> = match &data.names {
             Some(names) => names.clone(),
             None => (1..=data.values.ncols())
@@ -92,6 +93,35 @@ impl Dataset {
             synthetic: false,
         })
     }
+}
+
+/// Rejects NaN and infinite cells with their place in the file, which the
+/// fit would report only by 0-based matrix index.
+fn check_finite(
+    path: &Path,
+    values: &Matrix<f64>,
+    names: Option<&[String]>,
+) -> Result<(), CliError> {
+    for row in 0..values.nrows() {
+        for column in 0..values.ncols() {
+            let value = values[(row, column)];
+            if value.is_finite() {
+                continue;
+            }
+            let series = match names {
+                Some(names) => format!(" (series {})", names[column]),
+                None => String::new(),
+            };
+            return Err(CliError::NonFinite {
+                path: path.to_path_buf(),
+                row: row + 1,
+                column: column + 1,
+                series,
+                value,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads a `code,name` CSV file with a header row into a map from code to name.

@@ -25,6 +25,24 @@ pub enum CliError {
         source: std::io::Error,
     },
 
+    /// A cell of the input holds NaN or an infinity.
+    #[error(
+        "{path}: data row {row}, column {column}{series} holds {value}; \
+         every cell must be a finite number, so remove or interpolate it"
+    )]
+    NonFinite {
+        /// The input file.
+        path: PathBuf,
+        /// 1-based data row, not counting the header.
+        row: usize,
+        /// 1-based column.
+        column: usize,
+        /// " (series NAME)" if the file has a header, else empty.
+        series: String,
+        /// The value read.
+        value: f64,
+    },
+
     /// The --series-names file is missing or malformed.
     #[error("{path}: {message}")]
     SeriesNames {

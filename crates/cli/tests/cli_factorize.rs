@@ -359,3 +359,22 @@ fn backend_subcommand_prints_blas() {
     assert!(output.status.success());
     assert!(stdout(&output).contains("thread"), "{}", stdout(&output));
 }
+
+#[test]
+fn nan_cell_names_row_and_series() {
+    let folder = scratch("nan");
+    let file = folder.join("nan.csv");
+    std::fs::write(&file, "north,south\n1.5,2.5\n3.5,NaN\n").unwrap();
+    let message = failure(&[
+        "factorize",
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        folder.to_str().unwrap(),
+    ]);
+    assert!(
+        message.contains("data row 2, column 2 (series south)"),
+        "{message}"
+    );
+    assert!(message.contains("NaN"), "{message}");
+}
