@@ -2,12 +2,12 @@
 //! training styles, `update_all` with the global norm, `adjust`,
 //! `freeze`/`thaw` and the errors.
 
-use ferroflux::autodiff::{gradient, Grads, Param, Params, Tensor};
+use ferroflux::autodiff::{gradient, value_and_gradient, Grads, Param, Params, Tensor};
 use ferroflux::linalg::Matrix;
 use ferroflux::optim::{
-    setup, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, AmsGrad, ClipGrad, ClipNorm, Descent,
-    Lion, Momentum, NAdam, Nesterov, OAdam, OptimError, Optimiser, OptimiserChain, OptimiserState,
-    RAdam, RmsProp, Rule, WeightDecay,
+    setup, setup_matrices, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, AmsGrad, ClipGrad,
+    ClipNorm, Descent, Lion, Momentum, NAdam, Nesterov, OAdam, OptimError, Optimiser,
+    OptimiserChain, OptimiserState, RAdam, RmsProp, Rule, WeightDecay,
 };
 
 /// A convex problem over two parameters: f = Σ aᵢⱼ·(wᵢⱼ − cᵢⱼ)² + Σ (bᵢ − dᵢ)²,
@@ -414,4 +414,77 @@ fn gradient_shape_mismatch_panics() {
     let problem = Quadratic::new();
     let mut opt = Descent::new(0.1);
     let _ = opt.update(&problem.w, &Matrix::zeros(3, 2));
+}
+
+#[test]
+fn matrix_state_matches_params_style() {
+    // The same three Adam steps on plain matrices and on Params.
+    let problem = Quadratic::new();
+    let ps = problem.params();
+    let mut params_state = setup(Adam::new(0.1), &ps).unwrap();
+
+    let mut w = Matrix::zeros(2, 3);
+    let mut b = Matrix::zeros(2, 1);
+    let mut matrix_state = setup_matrices(Adam::new(0.1), &[&w, &b]).unwrap();
+    for _ in 0..3 {
+        let grads = problem.grads();
+        let gs = [grads[&problem.w].clone(), grads[&problem.b].clone()];
+        params_state.update_all(&ps, &grads).unwrap();
+        matrix_state.update(&mut [&mut w, &mut b], &gs).unwrap();
+    }
+    assert_eq!(w, *problem.w.value());
+    assert_eq!(b, *problem.b.value());
+    assert_eq!(
+        matrix_state.state(0).beta_power,
+        (0.9_f64.powi(4), 0.999_f64.powi(4))
+    );
+}
+
+#[test]
+fn matrix_state_with_value_and_gradient() {
+    // f(w) = Σ (w − 2)², minimised at w = 2.
+    let mut w = Matrix::zeros(2, 2);
+    let mut state = setup_matrices(Descent::new(0.25), &[&w]).unwrap();
+    for _ in 0..40 {
+        let (_, gs) =
+            value_and_gradient(|xs: &[Tensor]| xs[0].add_scalar(-2.0).square().sum(), &[&w]);
+        state.update(&mut [&mut w], &gs).unwrap();
+    }
+    assert!(w.iter().all(|v| (v - 2.0).abs() < 1e-9), "w = {w}");
+}
+
+#[test]
+fn matrix_state_global_clip_and_freeze() {
+    let mut w = Matrix::zeros(1, 2);
+    let mut b = Matrix::zeros(1, 1);
+    let chain = OptimiserChain::new((ClipNorm::new(1.0), Descent::new(1.0)));
+    let mut state = setup_matrices(chain, &[&w, &b]).unwrap();
+    let gs = [Matrix::from_row_slice(1, 2, &[3.0, 0.0]), filled(1, 1, 4.0)];
+    state.update(&mut [&mut w, &mut b], &gs).unwrap();
+    assert!(
+        (w[0] + 0.6).abs() < 1e-15 && (b[0] + 0.8).abs() < 1e-15,
+        "w = {w}, b = {b}"
+    );
+
+    state.freeze(1);
+    assert!(state.is_frozen(1));
+    state.update(&mut [&mut w, &mut b], &gs).unwrap();
+    assert!((b[0] + 0.8).abs() < 1e-15, "a frozen matrix does not move");
+    assert!(
+        (w[0] + 1.6).abs() < 1e-15,
+        "w alone has norm 3, clipped to 1: w = {w}"
+    );
+    state.thaw(1);
+    state.adjust(0.5).unwrap();
+    assert_eq!(state.eta(), Some(0.5));
+}
+
+#[test]
+#[should_panic(expected = "1 matrices and 2 gradients given, but the state was set up for 2")]
+fn matrix_state_count_mismatch_panics() {
+    let mut w = Matrix::<f64>::zeros(1, 2);
+    let b = Matrix::zeros(1, 1);
+    let mut state = setup_matrices(Descent::new(0.1), &[&w, &b]).unwrap();
+    let gs = [Matrix::zeros(1, 2), Matrix::zeros(1, 1)];
+    let _ = state.update(&mut [&mut w], &gs);
 }
