@@ -1,0 +1,43 @@
+//! The ferroflux side of the peer comparison: reads the inputs that
+//! `gen_data.py` wrote and prints one `RESULT` line per timed run, in the
+//! format of the peers (see `benches/peers/README.md`).
+//!
+//! Usage: `ferroflux-peers-side DATA_DIR [--repeats K] [WORKLOAD ...]`
+
+mod mlp;
+mod nmf;
+mod softmax;
+
+use peers_data::{Args, Inputs};
+
+/// The system name in the runner's table.
+pub const SYSTEM: &str = "ferroflux";
+
+type Error = Box<dyn std::error::Error>;
+
+fn main() {
+    let args = Args::parse(&[]).unwrap_or_else(|message| {
+        eprintln!("{message}");
+        std::process::exit(2);
+    });
+    // The runner copies this first line of stderr into results.md.
+    eprintln!("{}", ferroflux::backend());
+    if let Err(e) = run(&args) {
+        eprintln!("ferroflux: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &Args) -> Result<(), Error> {
+    let inputs = Inputs::open(&args.data_dir)?;
+    for workload in &args.workloads {
+        if workload.starts_with("nmf") {
+            nmf::run(&inputs, workload, args.repeats)?;
+        } else if workload.starts_with("mlp") {
+            mlp::run(&inputs, workload, args.repeats)?;
+        } else {
+            softmax::run(&inputs, workload, args.repeats)?;
+        }
+    }
+    Ok(())
+}
