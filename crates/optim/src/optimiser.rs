@@ -74,7 +74,7 @@ pub trait Optimiser<T: Float> {
     /// (AdaDelta, the modifiers).
     fn adjust(&mut self, eta: f64) -> Result<(), OptimError>;
 
-    /// The current learning rate η, or `None` for a rule without one.
+    /// Returns the current learning rate η, or `None` for a rule without one.
     fn eta(&self) -> Option<f64>;
 
     /// Forgets every parameter's state, so the next update starts afresh
@@ -90,8 +90,8 @@ pub(crate) struct Entry<S, T: Float> {
     pub(crate) buffer: Option<Matrix<T>>,
 }
 
-/// Where the entries live: the map of an [`OptimiserState`], the
-/// per-thread table of the implicit style, or the list of a [`MatrixState`].
+/// Storage of the entries: the map of an [`OptimiserState`], the per-thread
+/// table of the implicit style, or the list of a [`crate::MatrixState`].
 pub(crate) trait Store<R: Rule<T>, T: Float, K> {
     fn entry(&mut self, rule: &R, key: K, shape: (usize, usize)) -> &mut Entry<R::State, T>;
 }
@@ -325,18 +325,18 @@ impl<R: Rule<T>, T: Float> OptimiserState<R, T> {
         }
     }
 
-    /// The rule and its hyper-parameters.
+    /// Returns the rule and its hyper-parameters.
     pub fn rule(&self) -> &R {
         &self.rule
     }
 
-    /// The rule, for changing hyper-parameters other than η (checked at the
-    /// next update).
+    /// Returns the rule for changing hyper-parameters other than η (checked
+    /// at the next update).
     pub fn rule_mut(&mut self) -> &mut R {
         &mut self.rule
     }
 
-    /// The state of `p`, or `None` before its first update.
+    /// Returns the state of `p`, or `None` before its first update.
     pub fn state(&self, p: &Param<T>) -> Option<&R::State> {
         self.entries.get(&p.id()).map(|entry| &entry.state)
     }
@@ -364,7 +364,7 @@ impl<R: Rule<T>, T: Float> OptimiserState<R, T> {
         }
     }
 
-    /// Whether `p` is frozen.
+    /// Returns `true` when `p` is frozen.
     pub fn is_frozen(&self, p: &Param<T>) -> bool {
         self.frozen.contains(&p.id())
     }
