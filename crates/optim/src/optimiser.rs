@@ -57,8 +57,8 @@ pub trait Optimiser<T: Float> {
     ///
     /// # Errors
     /// [`OptimError::MissingGradient`] if `gs` lacks a parameter of `ps`,
-    /// and the errors of [`Optimiser::update`]. No parameter changes when an
-    /// error is returned.
+    /// and the errors of [`Optimiser::update`]. With the rules of this crate
+    /// no parameter changes when an error is returned.
     ///
     /// # Panics
     /// If a gradient and its parameter differ in shape, naming both.
@@ -149,6 +149,11 @@ fn check_gradient_shape<T: Float>(x: &impl Target<T>, g: &Matrix<T>) {
 /// entry's buffer, the stages run over all parameters in turn (computing the
 /// global norm before a stage that reads it), and the parameters move last,
 /// so an error leaves every parameter unchanged.
+///
+/// NOTE: the fused pass assumes that `try_apply` fails only where this
+/// crate's rules fail (never, after `validate`). A custom single-stage rule
+/// whose `try_apply` fails on a later parameter leaves the earlier ones
+/// updated.
 #[track_caller]
 pub(crate) fn step_group<T: Float, R: Rule<T>, K: Copy, X: Target<T>>(
     rule: &R,

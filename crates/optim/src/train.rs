@@ -120,6 +120,10 @@ impl TrainReport {
 ///   gradient; the earlier steps' updates stay.
 /// - [`TrainError::Optimiser`] when the optimiser rejects an update.
 ///
+/// # Panics
+/// If `loss` returns a tensor that is not 1x1, or a gradient's shape differs
+/// from its parameter's; both messages name the shapes.
+///
 /// # Examples
 /// ```
 /// use ferroflux_autodiff::{Matrix, Param, Params, Tensor};
