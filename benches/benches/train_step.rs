@@ -6,7 +6,8 @@
 //! `benches/peers`: `Chain(Dense(784 => 32, relu), Dense(32 => 10))`,
 //! inputs `X ~ U[0, 1)`, uniformly random one-hot targets, Glorot-uniform
 //! weights, zero biases, Adam with η = 1e-3, and every step trains on the
-//! same batch.
+//! same batch. `mlp_784_32_10_gradient` times the loss and gradient
+//! without the update, `mlp_784_32_10_adam` the whole step.
 //!
 //! Run with `cargo bench -p ferroflux-benches --bench train_step`.
 
@@ -44,6 +45,12 @@ fn train_step(c: &mut Criterion) {
         let (x, y) = (Tensor::constant(x), Tensor::constant(y));
 
         group.throughput(Throughput::Elements(size as u64));
+        // The loss and gradient alone, to separate the model from the optimiser.
+        group.bench_with_input(
+            BenchmarkId::new("mlp_784_32_10_gradient", size),
+            &size,
+            |b, _| b.iter(|| with_gradient(&ps, || logit_cross_entropy(&model.apply(&x), &y))),
+        );
         group.bench_with_input(
             BenchmarkId::new("mlp_784_32_10_adam", size),
             &size,
