@@ -65,7 +65,8 @@ fn main() -> Result<(), FactorizeError> {
                 "Gaussian, no prior (λ = 0)",
                 SimplexNmf::new(3).prior_weight(0.0),
             ),
-            ("default: Gaussian, λ = 0.3", SimplexNmf::new(3)),
+            ("default: Gaussian, λ = 0.03", SimplexNmf::new(3)),
+            ("Gaussian, λ = 0.3", SimplexNmf::new(3).prior_weight(0.3)),
             ("Gaussian, λ = 3", SimplexNmf::new(3).prior_weight(3.0)),
         ];
         for (label, builder) in fits {

@@ -601,7 +601,7 @@ fn noise_variance(a: &Matrix<f64>, k: usize, floor: f64) -> Result<f64, Factoriz
 /// Defaults of the Gaussian objective; the crate documentation gives the
 /// measurements behind them.
 const DEFAULT_ALPHA: f64 = 0.2;
-const DEFAULT_PRIOR_WEIGHT: f64 = 0.3;
+const DEFAULT_PRIOR_WEIGHT: f64 = 0.03;
 const DEFAULT_SMOOTHING: f64 = 1e-3;
 const DEFAULT_BASIS_RIDGE: f64 = 0.01;
 const DEFAULT_MIN_RELATIVE_NOISE: f64 = 1e-3;
