@@ -5,10 +5,11 @@
 //! Each precision has its own tape per thread. A recording session
 //! ([`Session`]) activates it and bumps its epoch. Every op on a tensor that
 //! is live on the active tape (recorded in the current epoch) appends one
-//! [`Node`]: the output value, the indices of its inputs in a shared argument
-//! arena, a few scalar and integer attributes, and two plain function
-//! pointers, the op's vector-Jacobian product and its Jacobian-vector
-//! product. There is no boxing per node and no central match over ops.
+//! [`Node`]. A node contains the output value, the indices of its inputs in a
+//! shared argument arena and a few scalar and integer attributes. It also
+//! contains two plain function pointers, the op's vector-Jacobian product and
+//! its Jacobian-vector product, so there is no boxing per node and no central
+//! match over ops.
 //!
 //! When the session ends, every node value that no tensor still references
 //! goes back into a pool keyed by shape, and so does every gradient buffer.
@@ -177,7 +178,7 @@ impl<T: Float> Tape<T> {
     }
 
     fn push_node(&mut self, node: Node<T>) -> NodeRef {
-        let index = u32::try_from(self.nodes.len()).expect("tape holds fewer than 2^32 nodes");
+        let index = u32::try_from(self.nodes.len()).expect("a tape has fewer than 2^32 nodes");
         self.nodes.push(node);
         NodeRef {
             index,

@@ -26,7 +26,7 @@ pub(crate) trait Broadcast<T: Float> {
     fn db(t: T, a: T, b: T, y: T) -> T;
 }
 
-/// The shape of the broadcast result.
+/// Returns the shape of the broadcast result.
 ///
 /// # Panics
 /// If the shapes do not broadcast; the message names the op and both shapes.

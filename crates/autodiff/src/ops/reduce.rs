@@ -7,7 +7,7 @@ use super::{put, slice_dot};
 use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
-/// Which elements a sum adds up, as Flux's `dims`.
+/// The elements a sum adds up, as Flux's `dims` selects them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Axis {
     /// Everything, giving `1 x 1`.
