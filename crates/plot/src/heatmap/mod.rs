@@ -15,7 +15,10 @@ use crate::PlotError;
 
 use colorbar::{draw_color_bar, COLOR_BAR_WIDTH};
 use compose::Stack;
-use labels::{approximate_width, label_step, labels, measure_max};
+use labels::{approximate_width, label_step, labels, measure_max, shorten};
+
+/// Length in pixels beyond which vertical column labels are shortened.
+const MAX_LABEL_LENGTH: i32 = 140;
 
 mod colorbar;
 mod compose;
@@ -153,7 +156,7 @@ impl<'a> Heatmap<'a> {
         let row_label_width = approximate_width(&self.row_labels(), TICK_SIZE);
         let cell_width = f64::from(grid_width) / self.values.ncols() as f64;
         let column_label_height = if self.vertical_column_labels(cell_width) {
-            approximate_width(&self.column_labels(), TICK_SIZE).min(140)
+            approximate_width(&self.column_labels(), TICK_SIZE).min(MAX_LABEL_LENGTH as u32)
         } else {
             TICK_SIZE as u32 + 4
         };
@@ -205,7 +208,7 @@ impl<'a> Heatmap<'a> {
         let column_step = label_step(cell_width, TICK_SIZE);
         let vertical_columns = self.vertical_column_labels(cell_width);
         let column_label_height = if vertical_columns {
-            measure_max(area, &column_labels, &tick_style)?.min(140)
+            measure_max(area, &column_labels, &tick_style)?.min(MAX_LABEL_LENGTH)
         } else {
             TICK_SIZE as i32 + 4
         };
@@ -252,7 +255,8 @@ impl<'a> Heatmap<'a> {
             if vertical_columns {
                 let style =
                     style::vertical(style::text(TICK_SIZE, black, HPos::Right, VPos::Center));
-                area.draw_text(label, &style, (x, grid_bottom + 6))?;
+                let label = shorten(area, label, &tick_style, column_label_height)?;
+                area.draw_text(&label, &style, (x, grid_bottom + 6))?;
             } else {
                 let style = style::text(TICK_SIZE, black, HPos::Center, VPos::Top);
                 area.draw_text(label, &style, (x, grid_bottom + 6))?;
