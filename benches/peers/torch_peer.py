@@ -96,7 +96,7 @@ def main():
     parser.add_argument("data_dir")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per workload")
     parser.add_argument("workloads", nargs="*")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
     inputs = peerdata.Inputs(args.data_dir)
     for workload in peerdata.selected_workloads(args.workloads):
         if workload.startswith("nmf"):
