@@ -461,3 +461,24 @@ fn reports_divergence_with_iteration() {
         other => panic!("expected Diverged, got {other}"),
     }
 }
+
+#[test]
+fn fit_serialises_matrices_by_rows() {
+    let fit = SimplexNmf::new(2)
+        .iterations(50)
+        .fit(&seed_problem(3))
+        .expect("fit succeeds");
+    let json: serde_json::Value = serde_json::to_value(&fit).expect("NmfFit serialises");
+    assert_eq!(json["h"]["rows"], 2);
+    assert_eq!(json["h"]["cols"], 10);
+    let first_row = json["h"]["data"][0].as_array().expect("rows are arrays");
+    assert_eq!(first_row.len(), 10);
+    assert_eq!(first_row[3].as_f64(), Some(fit.h[(0, 3)]));
+    assert_eq!(json["objective"], "Gaussian");
+    assert_eq!(
+        json["loss_trace"].as_array().map(Vec::len),
+        Some(fit.iterations)
+    );
+    let svd = serde_json::to_value(svd_baseline(&seed_problem(3), 2).unwrap()).unwrap();
+    assert_eq!(svd["vt"]["rows"], 2);
+}
