@@ -488,3 +488,33 @@ fn matrix_state_count_mismatch_panics() {
     let gs = [Matrix::zeros(1, 2), Matrix::zeros(1, 1)];
     let _ = state.update(&mut [&mut w], &gs);
 }
+
+#[test]
+fn update_all_accepts_grads_in_other_order() {
+    let problem = Quadratic::new();
+    let reversed = Params::new([&problem.b, &problem.w]);
+    let grads = gradient(&reversed, || problem.loss());
+
+    let reference = Quadratic::new();
+    let mut reference_opt = setup(Adam::new(0.1), &reference.params()).unwrap();
+    reference_opt
+        .update_all(&reference.params(), &reference.grads())
+        .unwrap();
+
+    let mut opt = setup(Adam::new(0.1), &problem.params()).unwrap();
+    opt.update_all(&problem.params(), &grads).unwrap();
+    assert_eq!(*problem.w.value(), *reference.w.value());
+    assert_eq!(*problem.b.value(), *reference.b.value());
+}
+
+#[test]
+fn frozen_parameter_needs_no_gradient() {
+    let problem = Quadratic::new();
+    let only_w = Params::new([&problem.w]);
+    let grads = gradient(&only_w, || problem.loss());
+    let mut opt = setup(Descent::new(0.1), &problem.params()).unwrap();
+    opt.freeze(&problem.b);
+    opt.update_all(&problem.params(), &grads).unwrap();
+    assert_ne!(*problem.w.value(), Matrix::zeros(2, 3));
+    assert_eq!(*problem.b.value(), Matrix::zeros(2, 1));
+}

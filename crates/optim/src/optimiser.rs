@@ -220,25 +220,90 @@ fn buffer_of<S, T: Float>(entry: &Entry<S, T>) -> &Matrix<T> {
 /// A parameter, keyed by its identity, and its gradient.
 type Item<'a, T> = (ParamId, &'a Param<T>, &'a Matrix<T>);
 
-/// Pairs every parameter of `ps` with its gradient, or reports the first
-/// missing one.
+/// Returns the gradient of `p`: `aligned` when it belongs to `p` (the usual
+/// case, since `Grads` keep the order of the `Params` they were computed
+/// for), otherwise the result of a search.
+fn gradient_of<'a, T: Float>(
+    gs: &'a Grads<T>,
+    aligned: Option<(&'a Param<T>, &'a Matrix<T>)>,
+    p: &Param<T>,
+) -> Option<&'a Matrix<T>> {
+    match aligned {
+        Some((q, g)) if q.id() == p.id() => Some(g),
+        _ => gs.get(p),
+    }
+}
+
+/// Pairs every parameter of `ps` that `skip` does not reject with its
+/// gradient, or reports the first missing one.
 fn pair_gradients<'a, T: Float>(
     ps: &'a Params<T>,
     gs: &'a Grads<T>,
     skip: impl Fn(&Param<T>) -> bool,
 ) -> Result<Vec<Item<'a, T>>, OptimError> {
     let mut items = Vec::with_capacity(ps.len());
+    let mut aligned = gs.iter();
     for (index, p) in ps.iter().enumerate() {
+        let candidate = aligned.next();
         if skip(p) {
             continue;
         }
         let (rows, cols) = p.shape();
-        let g = gs
-            .get(p)
-            .ok_or(OptimError::MissingGradient { index, rows, cols })?;
+        let g = gradient_of(gs, candidate, p).ok_or(OptimError::MissingGradient {
+            index,
+            rows,
+            cols,
+        })?;
         items.push((p.id(), p, g));
     }
     Ok(items)
+}
+
+/// Updates every parameter of `ps` that `skip` does not reject.
+///
+/// A single-stage rule without a norm takes a path that allocates nothing:
+/// one pass checks every gradient, a second applies the fused step. Other
+/// rules go through [`step_group`].
+#[track_caller]
+fn update_params<T: Float, R: Rule<T>>(
+    rule: &R,
+    store: &mut impl Store<R, T, ParamId>,
+    ps: &Params<T>,
+    gs: &Grads<T>,
+    skip: impl Fn(&Param<T>) -> bool,
+) -> Result<(), OptimError> {
+    if rule.stage_count() != 1 || rule.global_norm_order(0).is_some() {
+        let mut items = pair_gradients(ps, gs, skip)?;
+        return step_group(rule, store, &mut items);
+    }
+
+    rule.validate()?;
+    let mut aligned = gs.iter();
+    for (index, p) in ps.iter().enumerate() {
+        let candidate = aligned.next();
+        if skip(p) {
+            continue;
+        }
+        let (rows, cols) = p.shape();
+        let g = gradient_of(gs, candidate, p).ok_or(OptimError::MissingGradient {
+            index,
+            rows,
+            cols,
+        })?;
+        check_gradient_shape(&p, g);
+    }
+
+    let mut aligned = gs.iter();
+    for p in ps.iter() {
+        let candidate = aligned.next();
+        if skip(p) {
+            continue;
+        }
+        let g = gradient_of(gs, candidate, p).expect("the first pass found every gradient");
+        let entry = store.entry(rule, p.id(), p.shape());
+        p.update(|x| rule.try_apply(&mut entry.state, x, g))?;
+    }
+    Ok(())
 }
 
 /// Sets η on `rule` after checking it.
@@ -386,8 +451,10 @@ impl<R: Rule<T> + std::fmt::Debug, T: Float> Optimiser<T> for OptimiserState<R, 
 
     #[track_caller]
     fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-        let mut items = pair_gradients(ps, gs, |p| self.frozen.contains(&p.id()))?;
-        step_group(&self.rule, &mut self.entries, &mut items)
+        let frozen = &self.frozen;
+        update_params(&self.rule, &mut self.entries, ps, gs, |p| {
+            frozen.contains(&p.id())
+        })
     }
 
     fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
@@ -467,8 +534,7 @@ macro_rules! implicit_optimiser {
 
                 #[track_caller]
                 fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-                    let mut items = pair_gradients(ps, gs, |_| false)?;
-                    with_implicit::<Self, T, _>(|store| step_group(self, store, &mut items))
+                    with_implicit::<Self, T, _>(|store| update_params(self, store, ps, gs, |_| false))
                 }
 
                 fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
@@ -522,8 +588,7 @@ where
 
     #[track_caller]
     fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-        let mut items = pair_gradients(ps, gs, |_| false)?;
-        with_implicit::<Self, T, _>(|store| step_group(self, store, &mut items))
+        with_implicit::<Self, T, _>(|store| update_params(self, store, ps, gs, |_| false))
     }
 
     fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
