@@ -491,3 +491,29 @@ fn idx_errors_name_the_problem() {
         "{error}"
     );
 }
+
+mod properties {
+    use super::Scratch;
+    use ferroflux::nn::{load_safetensors, save_safetensors, Dense, Layer};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+        /// Saving and loading any Dense layer reproduces its parameters bit for bit.
+        #[test]
+        fn safetensors_round_trip_any_shape(inputs in 1usize..9, outputs in 1usize..9, bias: bool, seed in 0u64..1000) {
+            let dir = Scratch::new(&format!("prop-{inputs}-{outputs}-{bias}-{seed}"));
+            let path = dir.join("dense.safetensors");
+            let layer = Dense::<f64>::builder(inputs, outputs).bias(bias).seed(seed).build();
+            save_safetensors(&layer, &path).unwrap();
+
+            let copy = Dense::<f64>::builder(inputs, outputs).bias(bias).seed(seed + 1).build();
+            load_safetensors(&copy, &path).unwrap();
+            for (a, b) in layer.named_params().iter().zip(copy.named_params()) {
+                prop_assert_eq!(&a.name, &b.name);
+                prop_assert_eq!(&*a.param.value(), &*b.param.value());
+            }
+        }
+    }
+}

@@ -376,3 +376,34 @@ fn one_hot_one_cold_and_accuracy() {
         "{error}"
     );
 }
+
+mod properties {
+    use ferroflux::linalg::{rand_with, rng, Matrix};
+    use ferroflux::nn::{accuracy, one_cold, one_hot, softmax, Layer};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Decoding a one-hot matrix gives back the labels, with accuracy 1.
+        #[test]
+        fn one_hot_round_trip(labels in proptest::collection::vec(0usize..7, 0..40)) {
+            let encoded = one_hot::<f32>(&labels, 7).unwrap();
+            prop_assert_eq!(one_cold(&encoded), labels.clone());
+            if !labels.is_empty() {
+                prop_assert_eq!(accuracy(&encoded, &labels).unwrap(), 1.0);
+            }
+        }
+
+        /// The softmax layer gives columns on the simplex and ignores a constant added to a column.
+        #[test]
+        fn softmax_layer_columns_on_simplex(rows in 1usize..8, cols in 1usize..6, seed in 0u64..1000, shift in -50.0f64..50.0) {
+            let x: Matrix<f64> = rand_with::<f64, _>(&mut rng(seed), rows, cols).map(|u| 20.0 * u - 10.0);
+            let y = softmax.forward(&x);
+            for column in y.column_iter() {
+                prop_assert!((column.sum() - 1.0).abs() < 1e-12);
+                prop_assert!(column.iter().all(|&p| (0.0..=1.0).contains(&p)));
+            }
+            let shifted = softmax.forward(&x.add_scalar(shift));
+            prop_assert!((shifted - y).amax() < 1e-12);
+        }
+    }
+}
