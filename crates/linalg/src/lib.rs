@@ -10,7 +10,7 @@
 //! - [`svd`] and [`rank_k_svd`]: the thin SVD through LAPACK's `gesdd`;
 //! - [`softmax`], [`log_softmax`] and [`logsumexp`]: fused, numerically stable
 //!   column-wise kernels;
-//! - [`rand`], [`randn`] and [`seed`]: reproducible random matrices;
+//! - [`rand()`], [`randn`] and [`seed`]: reproducible random matrices;
 //! - [`backend`]: which BLAS is linked, its configuration and thread count.
 //!
 //! The `openblas` feature (on by default) links the system OpenBLAS. With

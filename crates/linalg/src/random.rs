@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal, StandardUniform};
 
 use crate::{Float, Matrix};
 
-/// The generator behind [`rand`], [`randn`] and the initialisers of the
+/// The generator behind [`rand()`], [`randn`] and the initialisers of the
 /// layers: ChaCha with 8 rounds.
 pub type FluxRng = rand_chacha::ChaCha8Rng;
 
@@ -54,7 +54,7 @@ pub fn randn(m: usize, n: usize) -> Matrix<f64> {
     with_global_rng(|r| randn_with(r, m, n))
 }
 
-/// [`rand`] in f32.
+/// [`rand()`] in f32.
 pub fn rand_f32(m: usize, n: usize) -> Matrix<f32> {
     with_global_rng(|r| rand_with(r, m, n))
 }
