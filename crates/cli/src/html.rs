@@ -54,6 +54,23 @@ pub fn render(outcome: &Outcome) -> String {
     }
     page.push_str("</table>\n");
 
+    // The regularisation path, one row per prior weight.
+    if let Some(path) = &outcome.path {
+        page.push_str("<h2>Regularisation path</h2>\n<p>Each fit starts from the one before it.</p>\n<table>\n<tr><th>prior weight λ</th><th>relative error</th><th>median largest weight</th><th>share of series with a weight &gt; 0.9</th><th>iterations</th></tr>\n");
+        for point in path {
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td></tr>",
+                point.prior_weight,
+                format_error(point.relative_error),
+                point.sparsity.median_max_weight,
+                point.sparsity.share_above_0_9,
+                point.fit.iterations
+            );
+        }
+        page.push_str("</table>\n");
+    }
+
     // The clustering: which series each component dominates.
     for labeled in &outcome.fits {
         let _ = writeln!(

@@ -270,6 +270,11 @@ fn regularisation_path_on_scaled_employment() {
     assert_eq!(path[2]["prior_weight"], 1.0);
     assert_eq!(report["nmf"][0]["scale"].as_array().unwrap().len(), 22);
     assert_png(&out.join("path.png"));
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("<h2>Regularisation path</h2>"),
+        "index.html lacks the path table"
+    );
 }
 
 #[test]
