@@ -179,8 +179,11 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), NnError>
             std::io::Error::other("the path names no file"),
         )
     })?;
+    // The process id and a counter keep concurrent saves to one path apart.
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let save = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let temporary = folder.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{}-{save}.tmp",
         file_name.to_string_lossy(),
         std::process::id()
     ));
