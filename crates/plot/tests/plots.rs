@@ -311,3 +311,41 @@ fn heatmap_of_many_columns_stays_narrow() {
     let image = image::open(&path).unwrap();
     assert!(image.width() < 1300, "width {}", image.width());
 }
+
+#[test]
+fn figure_specific_checks_reject_bad_input() {
+    let (a, _) = elnino();
+    let w = a.columns(0, 3).into_owned();
+    let one_title = vec!["basis 1".to_string()];
+    let axis = TimeAxis::default();
+    let reason = invalid_reason(basis_functions(
+        &output("b.png"),
+        &w,
+        Some(&one_title),
+        &axis,
+    ));
+    assert!(
+        reason.contains("1 basis names were given for 3 basis"),
+        "{reason}"
+    );
+
+    let zero_step = TimeAxis::new("month", 1.0, 0.0);
+    let reason = invalid_reason(basis_functions(&output("b.png"), &w, None, &zero_step));
+    assert!(reason.contains("step 0"), "{reason}");
+
+    let rectangle = Matrix::<f64>::zeros(2, 3);
+    let reason = invalid_reason(correlation_heatmap(&output("c.png"), &rectangle, None, "x"));
+    assert!(reason.contains("2 x 3; it must be square"), "{reason}");
+
+    let reason = invalid_reason(error_sparsity_path(&output("p.png"), &[], None));
+    assert!(reason.contains("no points"), "{reason}");
+
+    let bad_share = TradeOffPoint {
+        prior_weight: 1.0,
+        relative_error: 0.1,
+        median_max_weight: 0.5,
+        share_above_0_9: 1.5,
+    };
+    let reason = invalid_reason(error_sparsity_path(&output("p.png"), &[bad_share], None));
+    assert!(reason.contains("outside [0, 1]"), "{reason}");
+}
