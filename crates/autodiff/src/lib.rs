@@ -37,6 +37,17 @@
 //! assert_eq!(grads[&w].as_slice(), &[-3.0, -9.0]);
 //! assert_eq!(grads[&b][0], -3.0);
 //! ```
+//!
+//! `f32` and `f64` never mix; combining them is a compile error rather than a
+//! silent conversion:
+//!
+//! ```compile_fail
+//! use ferroflux_autodiff::{Matrix, Tensor};
+//!
+//! let a = Tensor::constant(Matrix::<f32>::zeros(2, 2));
+//! let b = Tensor::constant(Matrix::<f64>::zeros(2, 2));
+//! let _ = &a + &b;
+//! ```
 
 #![warn(missing_docs)]
 

@@ -77,6 +77,9 @@ pub(crate) struct Node<T: Float> {
     args: (u32, u32),
     indices: (u32, u32),
     attrs: Attrs<T>,
+    /// A by-product of the forward pass that the reverse rule reuses (the
+    /// probabilities of `log_softmax`), from the gradient-buffer pool.
+    aux: Option<Matrix<T>>,
 }
 
 /// A tensor's position on a tape: node index and the epoch it was recorded in.
@@ -194,6 +197,7 @@ impl<T: Float> Tape<T> {
             args: (0, 0),
             indices: (0, 0),
             attrs: Attrs::default(),
+            aux: None,
         })
     }
 
@@ -206,6 +210,7 @@ impl<T: Float> Tape<T> {
         rule: Rule<T>,
         attrs: Attrs<T>,
         indices: &[usize],
+        aux: Option<Matrix<T>>,
     ) -> NodeRef {
         let start = self.args.len() as u32;
         for input in inputs {
@@ -225,6 +230,7 @@ impl<T: Float> Tape<T> {
             args: (start, inputs.len() as u32),
             indices: (index_start, indices.len() as u32),
             attrs,
+            aux,
         })
     }
 
@@ -269,6 +275,7 @@ impl<T: Float> Tape<T> {
             let mut ctx = Vjp {
                 ybar: &ybar,
                 y: &node.value,
+                aux: node.aux.as_ref(),
                 attrs: node.attrs,
                 indices: &indices[istart as usize..(istart + ilen) as usize],
                 args: &args[start as usize..(start + len) as usize],
@@ -347,6 +354,9 @@ impl<T: Float> Tape<T> {
     fn end(&mut self) {
         self.active = false;
         for node in self.nodes.drain(..) {
+            if let Some(aux) = node.aux {
+                self.buffers.recycle(aux);
+            }
             let value = node.value;
             if Rc::strong_count(&value) == 1 && Rc::weak_count(&value) == 0 {
                 self.values.put(value.shape(), value);
@@ -400,6 +410,7 @@ pub(crate) fn try_with_tape<T: Float>(f: impl FnOnce(&mut Tape<T>)) {
 pub(crate) struct Output<T: Float> {
     value: Rc<Matrix<T>>,
     tracked: bool,
+    aux: Option<Matrix<T>>,
 }
 
 impl<T: Float> Output<T> {
@@ -407,24 +418,44 @@ impl<T: Float> Output<T> {
     /// recorded when any input is live on the active tape; only then does the
     /// buffer come from the pool (with stale contents that the op overwrites).
     pub fn new(inputs: &[&Tensor<T>], rows: usize, cols: usize) -> Self {
+        Self::build(inputs, rows, cols, false)
+    }
+
+    /// Like [`Output::new`], with an auxiliary buffer of the same shape when
+    /// the op is recorded (see [`Output::parts`]).
+    pub fn with_aux(inputs: &[&Tensor<T>], rows: usize, cols: usize) -> Self {
+        Self::build(inputs, rows, cols, true)
+    }
+
+    fn build(inputs: &[&Tensor<T>], rows: usize, cols: usize, aux: bool) -> Self {
         if inputs.iter().any(|t| t.node.is_some()) {
             let pooled = with_tape(|tape: &mut Tape<T>| {
-                inputs
-                    .iter()
-                    .any(|t| tape.is_live(t.node))
-                    .then(|| tape.take_value(rows, cols))
+                inputs.iter().any(|t| tape.is_live(t.node)).then(|| {
+                    let aux = aux.then(|| tape.buffers.scratch(rows, cols));
+                    (tape.take_value(rows, cols), aux)
+                })
             });
-            if let Some(value) = pooled {
+            if let Some((value, aux)) = pooled {
                 return Self {
                     value,
                     tracked: true,
+                    aux,
                 };
             }
         }
         Self {
             value: Rc::new(Matrix::zeros(rows, cols)),
             tracked: false,
+            aux: None,
         }
+    }
+
+    /// The output matrix and, for a recorded op built with
+    /// [`Output::with_aux`], the auxiliary buffer; the op writes every element
+    /// of both.
+    pub fn parts(&mut self) -> (&mut Matrix<T>, Option<&mut Matrix<T>>) {
+        let value = Rc::get_mut(&mut self.value).expect("a new output buffer is not shared");
+        (value, self.aux.as_mut())
     }
 
     /// The output matrix to write every element of.
@@ -450,8 +481,9 @@ impl<T: Float> Output<T> {
             return Tensor::from_rc(self.value, None);
         }
         let value = self.value.clone();
+        let aux = self.aux;
         let node =
-            with_tape(|tape: &mut Tape<T>| tape.push_op(inputs, value, rule, attrs, indices));
+            with_tape(|tape: &mut Tape<T>| tape.push_op(inputs, value, rule, attrs, indices, aux));
         Tensor::from_rc(self.value, Some(node))
     }
 }
@@ -463,6 +495,8 @@ pub(crate) struct Vjp<'a, T: Float> {
     pub ybar: &'a Matrix<T>,
     /// Output value y.
     pub y: &'a Matrix<T>,
+    /// The forward pass's by-product, for ops built with [`Output::with_aux`].
+    pub aux: Option<&'a Matrix<T>>,
     pub attrs: Attrs<T>,
     pub indices: &'a [usize],
     args: &'a [u32],

@@ -83,15 +83,37 @@ fn softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
     }
 }
 
-fn log_softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
+/// Writes `log_softmax(x)` into `out` and, when given, the probabilities
+/// `softmax(x)` into `probabilities` for the reverse rule.
+fn log_softmax_forward<T: Float>(
+    x: &Matrix<T>,
+    out: &mut Matrix<T>,
+    probabilities: Option<&mut Matrix<T>>,
+) {
     let rows = x.nrows();
     let mut maxes = [T::zero(); FUSED_MAX_COLS];
     if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), &mut maxes) {
         log_softmax_into(x, out);
+        if let Some(p) = probabilities {
+            p.copy_from(out);
+            exp_in_place(p.as_mut_slice());
+        }
         return;
     }
     let mut sums = [T::zero(); FUSED_MAX_COLS];
-    column_exp_sums(out.as_slice(), rows, &mut sums);
+    match probabilities {
+        Some(p) => {
+            // exp(x - max) per column, then divided by its column sum.
+            p.copy_from(out);
+            exp_in_place(p.as_mut_slice());
+            for (col, s) in p.as_mut_slice().chunks_exact_mut(rows).zip(&mut sums) {
+                *s = col.iter().fold(T::zero(), |acc, &v| acc + v);
+                let inv = T::one() / *s;
+                col.iter_mut().for_each(|v| *v *= inv);
+            }
+        }
+        None => column_exp_sums(out.as_slice(), rows, &mut sums),
+    }
     for (col, s) in out.as_mut_slice().chunks_exact_mut(rows).zip(sums) {
         let log_sum = s.ln();
         col.iter_mut().for_each(|v| *v -= log_sum);
@@ -182,9 +204,17 @@ fn log_softmax_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     if v.grad(0).is_none() {
         return;
     }
-    let mut p = v.scratch(y.nrows(), y.ncols());
-    p.copy_from(y);
-    exp_in_place(p.as_mut_slice());
+    // p = softmax(x) = eʸ, kept by the forward pass when it was recorded.
+    let computed = match v.aux {
+        Some(_) => None,
+        None => {
+            let mut p = v.scratch(y.nrows(), y.ncols());
+            p.copy_from(y);
+            exp_in_place(p.as_mut_slice());
+            Some(p)
+        }
+    };
+    let p = v.aux.or(computed.as_ref()).expect("one of the two is set");
     let (g, fresh) = v.grad_uninit(0).expect("checked above");
     let rows = y.nrows().max(1);
     let columns = g
@@ -198,7 +228,9 @@ fn log_softmax_vjp<T: Float>(v: &mut Vjp<'_, T>) {
             put(fresh, g, t - p * s);
         }
     }
-    v.recycle(p);
+    if let Some(p) = computed {
+        v.recycle(p);
+    }
 }
 
 fn log_softmax_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
@@ -273,8 +305,9 @@ impl<T: Float> Tensor<T> {
     /// Unlike `softmax().log()` it stays finite where a probability underflows
     /// to zero, and its gradient `ȳ - p·Σȳ` stays finite for huge logits.
     pub fn log_softmax(&self) -> Tensor<T> {
-        let mut out = Output::new(&[self], self.nrows(), self.ncols());
-        log_softmax_forward(&self.value, out.matrix());
+        let mut out = Output::with_aux(&[self], self.nrows(), self.ncols());
+        let (y, probabilities) = out.parts();
+        log_softmax_forward(&self.value, y, probabilities);
         let rule = Rule {
             name: "log_softmax",
             vjp: log_softmax_vjp::<T>,
