@@ -407,3 +407,22 @@ mod properties {
         }
     }
 }
+
+/// A custom layer that implements only `apply`.
+struct Doubler;
+
+impl Layer<f64> for Doubler {
+    fn apply(&self, x: &Tensor<f64>) -> Tensor<f64> {
+        x.mul_scalar(2.0)
+    }
+}
+
+#[test]
+fn custom_layer_needs_only_apply() {
+    let model = Chain::new((Doubler, relu));
+    assert_eq!(model.to_string(), "Chain(Doubler, relu)");
+    assert!(model.get::<Doubler>(0).is_some());
+    assert!(model.params().is_empty());
+    let y = model.forward(&Matrix::from_column_slice(2, 1, &[1.5, -1.0]));
+    assert_eq!(y.as_slice(), &[3.0, 0.0]);
+}

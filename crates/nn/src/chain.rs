@@ -1,6 +1,5 @@
 //! Layers applied in sequence.
 
-use std::any::Any;
 use std::fmt;
 use std::ops::Index;
 
@@ -70,7 +69,9 @@ impl<T: Float> Chain<T> {
     /// Returns the layer at `index` as its concrete type, or `None` if the index is
     /// out of range or the layer has another type.
     pub fn get<L: Layer<T>>(&self, index: usize) -> Option<&L> {
-        self.layers.get(index)?.as_any().downcast_ref::<L>()
+        let layer: &dyn Layer<T> = &**self.layers.get(index)?;
+        // Through the trait object, so the `Any` is the layer's and not the box's.
+        layer.as_any().downcast_ref::<L>()
     }
 
     /// Applies the layers in order, returning the output of every layer
@@ -140,10 +141,6 @@ impl<T: Float> Layer<T> for Chain<T> {
     fn tree_lines(&self, indent: usize) -> Vec<TreeLine> {
         let children: Vec<&dyn Layer<T>> = self.iter().collect();
         container_lines("Chain", &children, indent)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -1,6 +1,5 @@
 //! Layers built from other layers: [`SkipConnection`] and [`Parallel`].
 
-use std::any::Any;
 use std::fmt;
 use std::rc::Rc;
 
@@ -98,10 +97,6 @@ impl<T: Float> Layer<T> for SkipConnection<T> {
         );
         lines
     }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 /// Applies several layers to the same input and combines their outputs:
@@ -195,10 +190,6 @@ impl<T: Float> Layer<T> for Parallel<T> {
             },
         );
         lines
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -1,6 +1,5 @@
 //! The fully connected layer.
 
-use std::any::Any;
 use std::fmt;
 
 use ferroflux_autodiff::{Param, Tensor};
@@ -176,10 +175,6 @@ impl<T: Float> Layer<T> for Dense<T> {
             f.write_str("; bias=false")?;
         }
         f.write_str(")")
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

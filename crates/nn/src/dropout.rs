@@ -1,6 +1,5 @@
 //! Dropout regularisation.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
@@ -99,10 +98,6 @@ impl<T: Float> Layer<T> for Dropout<T> {
             f.write_str("; mode=test")?;
         }
         f.write_str(")")
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

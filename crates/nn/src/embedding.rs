@@ -1,6 +1,5 @@
 //! Lookup tables of trainable vectors.
 
-use std::any::Any;
 use std::fmt;
 
 use ferroflux_autodiff::{Param, Tensor};
@@ -136,10 +135,6 @@ impl<T: Float> Layer<T> for Embedding<T> {
             self.vocabulary(),
             self.dimension()
         )
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

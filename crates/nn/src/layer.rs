@@ -8,6 +8,20 @@ use ferroflux_linalg::{Float, Matrix};
 
 use crate::activation::function_name;
 
+/// Access to a layer as [`Any`], so that [`crate::Chain::get`] can return
+/// its concrete type. Every `'static` type implements it, so a custom layer
+/// needs no code for it.
+pub trait AsAny: Any {
+    /// Returns `self` as `&dyn Any`.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<A: Any> AsAny for A {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A parameter or state matrix of a model with its structural name, such as
 /// `0.weight` for the weight of the first layer of a chain.
 #[derive(Debug, Clone)]
@@ -54,7 +68,7 @@ pub enum Mode {
 /// assert_eq!(y.shape(), (2, 5));
 /// assert_eq!(model.params().count_elements(), 4 * 3 + 4 + 2 * 4 + 2);
 /// ```
-pub trait Layer<T: Float = f32>: 'static {
+pub trait Layer<T: Float = f32>: AsAny {
     /// Applies the layer to a batch. Inside a gradient computation the
     /// operations are recorded; outside they are evaluated directly.
     ///
@@ -98,8 +112,11 @@ pub trait Layer<T: Float = f32>: 'static {
         let _ = mode;
     }
 
-    /// Writes the one-line description, e.g. `Dense(10 => 5, sigmoid)`.
-    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// Writes the one-line description, e.g. `Dense(10 => 5, sigmoid)`. The
+    /// default writes the type's name without its path and generic arguments.
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&function_name::<Self>())
+    }
 
     /// The lines of the multi-line description, each with its `#` comment
     /// (possibly empty), indented by `indent` spaces. The default is one
@@ -111,9 +128,6 @@ pub trait Layer<T: Float = f32>: 'static {
             comment: param_comment(&self.named_params()),
         }]
     }
-
-    /// The layer as [`Any`], so that [`crate::Chain::get`] can return a concrete type.
-    fn as_any(&self) -> &dyn Any;
 }
 
 /// One line of a layer's multi-line description.
@@ -244,10 +258,6 @@ where
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&function_name::<F>())
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -57,7 +57,7 @@ pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use error::NnError;
 pub use io::{load_safetensors, save_safetensors};
-pub use layer::{Layer, Mode, NamedParam, TreeLine};
+pub use layer::{AsAny, Layer, Mode, NamedParam, TreeLine};
 pub use loss::{
     binary_cross_entropy, binary_cross_entropy_with, cross_entropy, cross_entropy_with, huber_loss,
     huber_loss_with, kl_divergence, kl_divergence_with, logit_binary_cross_entropy,

@@ -1,7 +1,6 @@
 //! Normalisation layers: [`LayerNorm`] over the features of each sample and
 //! [`BatchNorm`] over the samples of each feature.
 
-use std::any::Any;
 use std::cell::Cell;
 use std::fmt;
 
@@ -87,10 +86,6 @@ impl<T: Float> Layer<T> for LayerNorm<T> {
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "LayerNorm({})", self.features())
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -238,10 +233,6 @@ impl<T: Float> Layer<T> for BatchNorm<T> {
             f.write_str("; mode=test")?;
         }
         f.write_str(")")
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
