@@ -107,8 +107,8 @@ impl<T: Float> CostFunction<T> {
 ///
 /// The fused kernel computes each residual column `rⱼ = aⱼ - W·hⱼ`, its
 /// norm and its two gradient contributions while `W` and `rⱼ` sit in the L1
-/// cache, so a tiny problem pays no call overhead. The Gram form never forms
-/// `R`: with `P = Wᵀ·A`, `Q = A·Hᵀ`, `G = Wᵀ·W` and `S = H·Hᵀ`,
+/// cache, and it forms `‖R‖²` exactly. The Gram form never forms `R`: with
+/// `P = Wᵀ·A`, `Q = A·Hᵀ`, `G = Wᵀ·W` and `S = H·Hᵀ`,
 ///
 /// ```text
 /// ‖R‖² = ‖A‖² - 2⟨P, H⟩ + ⟨G, S⟩,   Wᵀ·R = P - G·H,   R·Hᵀ = Q - W·S,
@@ -118,7 +118,12 @@ impl<T: Float> CostFunction<T> {
 /// of size T x n. The price is cancellation in `‖R‖²` when the fit is very
 /// close: in f64 its absolute error is about `1e-16·‖A‖²`, which matters
 /// only below a relative error of about 1e-7.
-pub const FUSED_MAX_WORK: usize = 1 << 15;
+///
+/// The limit is measured (one thread, OpenBLAS 0.3.21, f64, CPU time per
+/// iteration of the Seed cost): at 20 x 10 x 4 both forms take 1.2 µs, at
+/// 32 x 32 x 8 the fused kernel takes 7.9 µs and the Gram form 4.1 µs, and at
+/// 24 x 1096 x 3 they take 88 µs and 66 µs.
+pub const FUSED_MAX_WORK: usize = 1 << 10;
 
 /// Buffers for one value-and-gradient evaluation, allocated once per problem
 /// so that an iteration allocates nothing.
