@@ -41,8 +41,9 @@ fn hand_derived_derivatives_at_zero_and_one() {
 
 #[test]
 fn gelu_value_matches_tanh_formula() {
-    // gelu(1) = ½(1 + tanh(√(2/π)·1.044715)) ≈ 0.8411919906082768, from the
-    // formula in NNlib's documentation evaluated in f64.
+    // gelu(1) = ½(1 + tanh(√(2/π)·1.044715)) = 0.8411919906082768, evaluated
+    // with Python 3's math module:
+    // 0.5*(1+math.tanh(math.sqrt(2/math.pi)*(1+0.044715))).
     let y = Tensor::constant(m(1, 1, &[1.0])).gelu().item();
     let u = (2.0 / std::f64::consts::PI).sqrt() * (1.0 + 0.044715);
     assert!((y - 0.5 * (1.0 + u.tanh())).abs() < 1e-15);

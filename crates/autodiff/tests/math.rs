@@ -90,7 +90,7 @@ fn sqrt_at_zero_with_zero_cotangent_is_zero() {
     // y = 0·√x at x = 0: the cotangent of √x is 0, and 0·∞ is taken as 0.
     let (_, g) = value_and_gradient(|xs| (xs[0].sqrt() * 0.0).sum(), &[&m(2, 1, &[0.0, 4.0])]);
     assert_eq!(g[0].as_slice(), &[0.0, 0.0]);
-    // With a nonzero cotangent the derivative at 0 is +inf, as the math says.
+    // With a nonzero cotangent the derivative at 0 is 1/(2·0) = +inf.
     let (_, g) = value_and_gradient(|xs| xs[0].sqrt().sum(), &[&m(1, 1, &[0.0])]);
     assert_eq!(g[0][0], f64::INFINITY);
 }

@@ -11,7 +11,7 @@ use ferroflux_autodiff::{
 
 #[test]
 fn nan_input_propagates_to_value_and_gradient() {
-    // f = Σ relu(x)·abs(x) + ‖x‖: every term sees the NaN.
+    // f = Σ relu(x)·abs(x) + ‖x‖: the NaN enters every term.
     let x = m(3, 1, &[1.0, f64::NAN, -2.0]);
     let (v, g) = value_and_gradient(
         |xs| (xs[0].relu() * xs[0].abs()).sum() + xs[0].norm(),
