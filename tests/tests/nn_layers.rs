@@ -426,3 +426,59 @@ fn custom_layer_needs_only_apply() {
     let y = model.forward(&Matrix::from_column_slice(2, 1, &[1.5, -1.0]));
     assert_eq!(y.as_slice(), &[3.0, 0.0]);
 }
+
+#[test]
+fn try_forward_reports_input_width() {
+    let model = Chain::new((
+        Dense::<f32>::builder(4, 3).activation(relu).seed(1).build(),
+        Dense::<f32>::builder(3, 2).seed(2).build(),
+    ));
+    assert_eq!(model.input_features(), Some(4));
+    assert_eq!(
+        model.try_forward(&Matrix::zeros(4, 5)).unwrap().shape(),
+        (2, 5)
+    );
+
+    let error = model.try_forward(&Matrix::zeros(5, 4)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            NnError::InputShape {
+                expected: 4,
+                rows: 5,
+                cols: 4,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("Chain(Dense(4 => 3, relu), Dense(3 => 2)) takes 4 features"),
+        "{error}"
+    );
+
+    // Widths of other layers, and layers of any width.
+    assert_eq!(LayerNorm::<f32>::new(6).input_features(), Some(6));
+    assert_eq!(
+        SkipConnection::residual(BatchNorm::<f32>::new(2)).input_features(),
+        Some(2)
+    );
+    assert_eq!(
+        Parallel::<f32>::vcat((relu, Dense::builder(7, 1).build())).input_features(),
+        Some(7)
+    );
+    assert_eq!(
+        Chain::<f32>::new((relu, Dense::builder(7, 1).build())).input_features(),
+        None
+    );
+    assert_eq!(Embedding::<f32>::new(10, 3).input_features(), None);
+    assert_eq!(
+        Chain::<f32>::new((relu,))
+            .try_forward(&Matrix::zeros(3, 1))
+            .unwrap()
+            .shape(),
+        (3, 1)
+    );
+}

@@ -115,6 +115,14 @@ impl<T: Float> Layer<T> for Chain<T> {
         y
     }
 
+    /// The input width of the first layer. A chain that starts with a layer
+    /// of any width (an activation, dropout) reports `None`, because a
+    /// later layer's width says nothing about the input if a layer such as
+    /// `Embedding` changes it in between.
+    fn input_features(&self) -> Option<usize> {
+        self.layers.first()?.input_features()
+    }
+
     fn collect_params(&self, prefix: &str, out: &mut Vec<NamedParam<T>>) {
         for (i, layer) in self.layers.iter().enumerate() {
             layer.collect_params(&join_name(prefix, &i.to_string()), out);

@@ -71,6 +71,10 @@ impl<T: Float> Layer<T> for SkipConnection<T> {
         (self.connection)(&y, x)
     }
 
+    fn input_features(&self) -> Option<usize> {
+        self.layer.input_features()
+    }
+
     fn collect_params(&self, prefix: &str, out: &mut Vec<NamedParam<T>>) {
         self.layer.collect_params(&join_name(prefix, "layer"), out);
     }
@@ -155,6 +159,11 @@ impl<T: Float> Layer<T> for Parallel<T> {
     fn apply(&self, x: &Tensor<T>) -> Tensor<T> {
         let outputs: Vec<Tensor<T>> = self.layers.iter().map(|l| l.apply(x)).collect();
         (self.connection)(&outputs)
+    }
+
+    /// Every branch receives the same input, so any branch's width applies.
+    fn input_features(&self) -> Option<usize> {
+        self.layers.iter().find_map(|layer| layer.input_features())
     }
 
     fn collect_params(&self, prefix: &str, out: &mut Vec<NamedParam<T>>) {

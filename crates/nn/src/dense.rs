@@ -151,6 +151,10 @@ impl<T: Float> Layer<T> for Dense<T> {
         self.activation.apply(&z)
     }
 
+    fn input_features(&self) -> Option<usize> {
+        Some(self.inputs())
+    }
+
     fn collect_params(&self, prefix: &str, out: &mut Vec<NamedParam<T>>) {
         out.push(NamedParam {
             name: join_name(prefix, "weight"),

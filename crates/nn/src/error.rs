@@ -41,6 +41,22 @@ pub enum NnError {
         classes: usize,
     },
 
+    /// A model received data with another number of features (rows) than its first layer takes.
+    #[error(
+        "{layer} takes {expected} features (rows) but the input is {rows}x{cols}; \
+         pass one sample per column with {expected} rows"
+    )]
+    InputShape {
+        /// The one-line description of the model.
+        layer: String,
+        /// The number of rows the model takes.
+        expected: usize,
+        /// Rows of the input.
+        rows: usize,
+        /// Columns of the input.
+        cols: usize,
+    },
+
     /// `accuracy` received predictions and labels of different lengths.
     #[error("accuracy: prediction has {predictions} columns but there are {labels} labels; pass one label per column")]
     LabelCount {

@@ -7,6 +7,7 @@ use ferroflux_autodiff::{Param, Params, Tensor};
 use ferroflux_linalg::{Float, Matrix};
 
 use crate::activation::function_name;
+use crate::NnError;
 
 /// Access to a layer as [`Any`], so that [`crate::Chain::get`] can return
 /// its concrete type. Every `'static` type implements it, so a custom layer
@@ -86,6 +87,38 @@ pub trait Layer<T: Float = f32>: AsAny {
     #[track_caller]
     fn forward(&self, x: &Matrix<T>) -> Matrix<T> {
         self.apply(&Tensor::constant(x.clone())).to_matrix()
+    }
+
+    /// Checks the number of rows of `x` against [`Layer::input_features`] and
+    /// then applies [`Layer::forward`]. Use it for data read from files or
+    /// given by users, where a wrong width is an input error, not a bug.
+    ///
+    /// # Errors
+    ///
+    /// [`NnError::InputShape`] naming the model, the expected rows and the input's shape.
+    ///
+    /// # Panics
+    ///
+    /// As [`Layer::apply`], for a mismatch deeper in the model that the
+    /// first layer's width does not reveal.
+    fn try_forward(&self, x: &Matrix<T>) -> Result<Matrix<T>, NnError> {
+        if let Some(expected) = self.input_features() {
+            if x.nrows() != expected {
+                return Err(NnError::InputShape {
+                    layer: compact(self),
+                    expected,
+                    rows: x.nrows(),
+                    cols: x.ncols(),
+                });
+            }
+        }
+        Ok(self.forward(x))
+    }
+
+    /// The number of input rows (features) the layer takes, or `None` if it
+    /// takes any number (activations, dropout) or cannot tell.
+    fn input_features(&self) -> Option<usize> {
+        None
     }
 
     /// Appends this layer's parameters and state to `out`, each name prefixed

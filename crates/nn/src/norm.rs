@@ -74,6 +74,10 @@ impl<T: Float> Layer<T> for LayerNorm<T> {
         &normalised * &self.scale.tensor() + self.bias.tensor()
     }
 
+    fn input_features(&self) -> Option<usize> {
+        Some(self.features())
+    }
+
     fn collect_params(&self, prefix: &str, out: &mut Vec<NamedParam<T>>) {
         for (name, param) in [("scale", &self.scale), ("bias", &self.bias)] {
             out.push(NamedParam {
@@ -205,6 +209,10 @@ impl<T: Float> Layer<T> for BatchNorm<T> {
         };
         let normalised = &centred / &std;
         &normalised * &self.scale.tensor() + self.bias.tensor()
+    }
+
+    fn input_features(&self) -> Option<usize> {
+        Some(self.features())
     }
 
     fn collect_params(&self, prefix: &str, out: &mut Vec<NamedParam<T>>) {
