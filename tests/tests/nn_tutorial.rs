@@ -100,3 +100,39 @@ fn train_over_one_repeated_and_zipped_data() {
     .unwrap();
     assert!(report.final_loss().unwrap().is_finite());
 }
+
+/// `y = x .* s` with a trainable scale per feature: the custom layer of `docs/training.md`.
+struct Scale(Param<f32>);
+
+impl Layer for Scale {
+    fn apply(&self, x: &Tensor<f32>) -> Tensor<f32> {
+        x * &self.0.tensor()
+    }
+
+    fn collect_params(&self, prefix: &str, out: &mut Vec<ferroflux::nn::NamedParam<f32>>) {
+        let name = if prefix.is_empty() {
+            "scale".to_string()
+        } else {
+            format!("{prefix}.scale")
+        };
+        out.push(ferroflux::nn::NamedParam {
+            name,
+            param: self.0.clone(),
+            trainable: true,
+        });
+    }
+}
+
+#[test]
+fn custom_layer_from_the_guide() {
+    let model = Chain::new((
+        Scale(Param::new(Matrix::from_element(3, 1, 2.0f32))),
+        softmax,
+    ));
+    assert_eq!(model.to_string(), "Chain(Scale, softmax)");
+    let names: Vec<String> = model.named_params().into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["0.scale"]);
+    assert_eq!(model.params().count_elements(), 3);
+    let y = model.forward(&Matrix::from_element(3, 1, 1.0));
+    assert!((y.sum() - 1.0).abs() < 1e-6);
+}
