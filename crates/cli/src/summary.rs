@@ -125,6 +125,11 @@ pub fn render(outcome: &Outcome) -> String {
         outcome.out.display(),
         outcome.files.join(", ")
     );
+    let _ = writeln!(
+        text,
+        "open {} to see the pictures and the series of each component",
+        outcome.out.join("index.html").display()
+    );
     text
 }
 
