@@ -482,3 +482,29 @@ fn try_forward_reports_input_width() {
         (3, 1)
     );
 }
+
+#[test]
+fn batch_norm_momentum_and_epsilon_are_configurable() {
+    // Momentum 0.5 from mean 0: the running mean moves halfway to the batch mean 3.
+    let layer = BatchNorm::<f64>::new(1).momentum(0.5).epsilon(1e-3);
+    let y = layer.forward(&Matrix::from_row_slice(1, 4, &[1.0, 2.0, 3.0, 6.0]));
+    assert!((layer.running_mean().value()[0] - 1.5).abs() < 1e-12);
+    assert!((y[3] - 3.0 / (3.5f64 + 1e-3).sqrt()).abs() < 1e-12);
+
+    let norm = LayerNorm::<f64>::new(2).epsilon(1.0);
+    let y = norm.forward(&Matrix::from_column_slice(2, 1, &[1.0, -1.0]));
+    // Variance 1, so x̂ = ±1 / sqrt(1 + 1).
+    assert!((y[0] - 0.5f64.sqrt()).abs() < 1e-12);
+}
+
+#[test]
+#[should_panic(expected = "BatchNorm(2): momentum = 1.5 must lie in [0, 1]")]
+fn batch_norm_rejects_invalid_momentum() {
+    let _ = BatchNorm::<f32>::new(2).momentum(1.5);
+}
+
+#[test]
+#[should_panic(expected = "LayerNorm(2): epsilon = 0 must be positive and finite")]
+fn layer_norm_rejects_zero_epsilon() {
+    let _ = LayerNorm::<f32>::new(2).epsilon(0.0);
+}

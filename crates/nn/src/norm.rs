@@ -47,6 +47,22 @@ impl<T: Float> LayerNorm<T> {
         }
     }
 
+    /// Replaces ε, the constant added to the variance (default 1e-5).
+    ///
+    /// # Panics
+    ///
+    /// If `epsilon` is not positive and finite, naming it.
+    #[track_caller]
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        assert!(
+            epsilon > 0.0 && epsilon.is_finite(),
+            "{}: epsilon = {epsilon} must be positive and finite",
+            crate::layer::compact(&self)
+        );
+        self.epsilon = T::cast(epsilon);
+        self
+    }
+
     /// Number of features.
     pub fn features(&self) -> usize {
         self.scale.shape().0
@@ -101,7 +117,7 @@ impl<T: Float> Layer<T> for LayerNorm<T> {
 /// In [`Mode::Train`] (the default) μ and σ² are the mean and biased
 /// variance of each row of the batch, and every call also updates the
 /// running statistics: `μ_run ← (1 - m) μ_run + m μ` and
-/// `σ²_run ← (1 - m) σ²_run + m σ² n/(n-1)` with momentum m = 0.1 and the
+/// `σ²_run ← (1 - m) σ²_run + m σ² n/(n-1)` with momentum m = 0.1 (see [`BatchNorm::momentum`]) and the
 /// unbiased variance, as Flux and PyTorch do. In [`Mode::Test`] the running
 /// statistics take the place of μ and σ². Switch with [`Layer::set_mode`]
 /// (a [`crate::Chain`] passes it on to its layers).
@@ -133,6 +149,39 @@ impl<T: Float> BatchNorm<T> {
             epsilon: T::cast(EPSILON),
             mode: Cell::new(Mode::Train),
         }
+    }
+
+    /// Replaces ε, the constant added to the variance (default 1e-5).
+    ///
+    /// # Panics
+    ///
+    /// If `epsilon` is not positive and finite, naming it.
+    #[track_caller]
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        assert!(
+            epsilon > 0.0 && epsilon.is_finite(),
+            "{}: epsilon = {epsilon} must be positive and finite",
+            crate::layer::compact(&self)
+        );
+        self.epsilon = T::cast(epsilon);
+        self
+    }
+
+    /// Replaces the momentum m of the running statistics (default 0.1, as
+    /// in Flux and PyTorch): `μ_run ← (1 - m) μ_run + m μ`.
+    ///
+    /// # Panics
+    ///
+    /// If `momentum` is not in `[0, 1]`, naming it.
+    #[track_caller]
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&momentum),
+            "{}: momentum = {momentum} must lie in [0, 1]",
+            crate::layer::compact(&self)
+        );
+        self.momentum = T::cast(momentum);
+        self
     }
 
     /// Number of features.
