@@ -3,7 +3,10 @@
 //! wrapping global allocator.
 //!
 //! Run with `cargo bench -p ferroflux-benches --bench autodiff`. The
-//! allocation counts print to stderr before the timings.
+//! allocation counts and the CPU time per step print to stderr before the
+//! timings. On a machine shared with other jobs the wall-clock timings of
+//! criterion include time spent waiting for a core. The CPU time, read from
+//! the kernel's per-thread run-time counter, does not.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -60,6 +63,27 @@ fn allocations_per_step(steps: usize, mut step: impl FnMut()) -> f64 {
     }
     let after = ALLOCATIONS.load(Ordering::Relaxed);
     (after - before) as f64 / steps as f64
+}
+
+/// Nanoseconds this thread has run on a CPU, from the first field of
+/// `/proc/thread-self/schedstat` (Linux only; `None` elsewhere).
+fn thread_cpu_nanos() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU time per call of `step` in microseconds, over `steps` calls after a
+/// warm-up of the same length.
+fn cpu_micros_per_step(steps: usize, mut step: impl FnMut()) -> Option<f64> {
+    for _ in 0..steps {
+        step();
+    }
+    let before = thread_cpu_nanos()?;
+    for _ in 0..steps {
+        step();
+    }
+    let after = thread_cpu_nanos()?;
+    Some((after - before) as f64 / 1e3 / steps as f64)
 }
 
 /// The simplex-NMF cost and its gradient with respect to `W` and `Hbar`:
@@ -161,6 +185,24 @@ fn bench_autodiff(c: &mut Criterion) {
             mlp128.step();
         }),
     );
+
+    let cpu = [
+        cpu_micros_per_step(200_000, || {
+            nmf.step();
+        }),
+        cpu_micros_per_step(20_000, || {
+            mlp1.step();
+        }),
+        cpu_micros_per_step(500, || {
+            mlp128.step();
+        }),
+    ];
+    if let [Some(nmf_us), Some(mlp1_us), Some(mlp128_us)] = cpu {
+        eprintln!(
+            "CPU time per step: nmf_step {nmf_us:.3} us, mlp_f32 batch 1 {mlp1_us:.3} us, \
+             mlp_f32 batch 128 {mlp128_us:.1} us (this thread only)"
+        );
+    }
 
     let mut group = c.benchmark_group("autodiff");
     group.throughput(Throughput::Elements(1));

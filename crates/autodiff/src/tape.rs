@@ -90,6 +90,8 @@ pub(crate) struct NodeRef {
 }
 
 /// Buffers of one kind, pooled by shape.
+// NOTE: a pool never shrinks: a thread that cycles through many distinct
+// shapes keeps up to `MAX_POOLED_PER_SHAPE` idle buffers of each until it exits.
 pub(crate) struct ShapePool<M> {
     slots: Vec<((usize, usize), Vec<M>)>,
 }
