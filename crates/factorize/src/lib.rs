@@ -65,8 +65,10 @@ mod io;
 mod nmf;
 pub mod objective;
 mod reference;
+mod run;
 mod scaling;
 mod serde_matrix;
+mod settings;
 mod solver;
 mod synthetic;
 
@@ -75,9 +77,10 @@ pub use error::FactorizeError;
 pub use fit::{NmfFit, PathPoint, Sparsity};
 pub use init::Init;
 pub use io::{read_series_csv, read_series_csv_with, write_matrix_csv, Header, SeriesData};
-pub use nmf::{IterationInfo, NmfSettings, SimplexNmf};
+pub use nmf::{IterationInfo, SimplexNmf};
 pub use objective::{CostFunction, Objective};
 pub use scaling::Scaling;
+pub use settings::NmfSettings;
 pub use solver::NmfSolver;
 pub use synthetic::{seed_problem, sparse_mixture, SyntheticProblem};
 

@@ -1,4 +1,4 @@
-//! The `SimplexNmf` builder and its fit loop.
+//! The `SimplexNmf` builder, `fit` over restarts and the regularisation path.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -6,17 +6,16 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::time::Instant;
 
-use ferroflux_linalg::{rng, softmax, svd, Matrix};
-use ferroflux_optim::Adam;
-use serde::Serialize;
+use ferroflux_linalg::{rng, Matrix};
 
-use crate::error::{non_negative, positive};
+use crate::error::non_negative;
 use crate::fit::{NmfFit, PathPoint};
 use crate::init::{initial_factors, Init};
-use crate::objective::{CostFunction, Objective};
-use crate::scaling::{apply_scale, rms, scale_factors, validate_data, Scaling};
-use crate::solver::NmfSolver;
-use crate::{relative_error, FactorizeError};
+use crate::objective::Objective;
+use crate::run::Run;
+use crate::scaling::Scaling;
+use crate::settings::NmfSettings;
+use crate::FactorizeError;
 
 /// Progress of a fit, passed to the per-iteration callback.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,49 +28,7 @@ pub struct IterationInfo {
     pub cost: f64,
 }
 
-type Callback = Rc<RefCell<dyn FnMut(&IterationInfo) -> ControlFlow<()>>>;
-
-/// Consecutive iterations whose relative cost change must stay below the
-/// tolerance before a fit counts as converged. One small change is not
-/// enough because Adam's cost can level off for a few steps and move on.
-const PATIENCE: usize = 10;
-
-/// Settings of a fit, as recorded in reports.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct NmfSettings {
-    /// Number of components k.
-    pub k: usize,
-    /// Basis series fitted beyond k.
-    pub extra_components: usize,
-    /// Dirichlet concentration α.
-    pub alpha: f64,
-    /// Prior weight λ.
-    pub prior_weight: f64,
-    /// Smoothing δ of the Gaussian objective's prior.
-    pub smoothing: f64,
-    /// Weight μ of the Gaussian objective's ridge term `μ/2·‖W‖²` on the
-    /// basis, in units of the normalised data.
-    pub basis_ridge: f64,
-    /// Lower bound on the noise standard deviation of the Gaussian objective,
-    /// relative to the root mean square of the data.
-    pub min_relative_noise: f64,
-    /// The cost function.
-    pub objective: Objective,
-    /// Adam's step size η.
-    pub learning_rate: f64,
-    /// Maximum iterations per run.
-    pub iterations: usize,
-    /// Tolerance on the relative change of the cost.
-    pub tolerance: f64,
-    /// Initialisation.
-    pub init: Init,
-    /// Seed of the first run.
-    pub seed: u64,
-    /// Number of runs; the one with the lowest final cost is kept.
-    pub restarts: usize,
-    /// Per-series scaling.
-    pub scaling: Scaling,
-}
+pub(crate) type Callback = Rc<RefCell<dyn FnMut(&IterationInfo) -> ControlFlow<()>>>;
 
 /// Simplex NMF with a Dirichlet prior: finds basis series `W` (T x K) and
 /// weights `H` (K x n) with columns on the probability simplex so that
@@ -94,8 +51,8 @@ pub struct NmfSettings {
 /// ```
 #[derive(Clone)]
 pub struct SimplexNmf {
-    settings: NmfSettings,
-    callback: Option<Callback>,
+    pub(crate) settings: NmfSettings,
+    pub(crate) callback: Option<Callback>,
 }
 
 impl fmt::Debug for SimplexNmf {
@@ -121,23 +78,7 @@ impl SimplexNmf {
     /// Returns the default settings for `k` components.
     pub fn new(k: usize) -> Self {
         SimplexNmf {
-            settings: NmfSettings {
-                k,
-                extra_components: 0,
-                alpha: DEFAULT_ALPHA,
-                prior_weight: DEFAULT_PRIOR_WEIGHT,
-                smoothing: DEFAULT_SMOOTHING,
-                basis_ridge: DEFAULT_BASIS_RIDGE,
-                min_relative_noise: DEFAULT_MIN_RELATIVE_NOISE,
-                objective: Objective::Gaussian,
-                learning_rate: DEFAULT_LEARNING_RATE,
-                iterations: DEFAULT_ITERATIONS,
-                tolerance: DEFAULT_TOLERANCE,
-                init: Init::Svd,
-                seed: 0,
-                restarts: 1,
-                scaling: Scaling::None,
-            },
+            settings: NmfSettings::defaults(k),
             callback: None,
         }
     }
@@ -358,253 +299,4 @@ impl SimplexNmf {
         }
         Ok(points)
     }
-
-    fn components(&self) -> usize {
-        self.settings.k + self.settings.extra_components
-    }
-
-    fn validate(&self, a: &Matrix<f64>) -> Result<(), FactorizeError> {
-        validate_data(a)?;
-        let s = &self.settings;
-        if s.k == 0 || s.k > a.ncols() {
-            return Err(FactorizeError::InvalidRank {
-                k: s.k,
-                n: a.ncols(),
-            });
-        }
-        if !(s.alpha.is_finite() && s.alpha > 0.0) {
-            return Err(FactorizeError::InvalidAlpha { alpha: s.alpha });
-        }
-        non_negative("prior_weight", s.prior_weight)?;
-        positive("smoothing", s.smoothing)?;
-        non_negative("basis_ridge", s.basis_ridge)?;
-        positive("min_relative_noise", s.min_relative_noise)?;
-        positive("learning_rate", s.learning_rate)?;
-        non_negative("tolerance", s.tolerance)?;
-        if s.iterations == 0 {
-            return Err(FactorizeError::InvalidSetting {
-                name: "iterations",
-                value: "0".into(),
-                expected: "at least 1",
-            });
-        }
-        if s.restarts == 0 {
-            return Err(FactorizeError::InvalidSetting {
-                name: "restarts",
-                value: "0".into(),
-                expected: "at least 1",
-            });
-        }
-        Ok(())
-    }
-
-    /// Validates, scales and normalises the data, and estimates the noise.
-    fn prepare(&self, a: &Matrix<f64>) -> Result<Problem, FactorizeError> {
-        self.validate(a)?;
-        let scale = scale_factors(a, self.settings.scaling)?;
-        let scaled = match &scale {
-            Some(factors) => apply_scale(a, factors),
-            None => a.clone(),
-        };
-        // The Seed cost is not scale invariant, so it fits the data as given.
-        // The Gaussian cost is scale invariant, so it fits the data divided by
-        // their root mean square, and Adam's step size means the same for
-        // every data set.
-        let (unit, variance) = match self.settings.objective {
-            Objective::Seed => (1.0, None),
-            Objective::Gaussian => {
-                let unit = rms(&scaled);
-                let normalised = &scaled / unit;
-                let variance = noise_variance(
-                    &normalised,
-                    self.settings.k,
-                    self.settings.min_relative_noise,
-                )?;
-                return Ok(Problem {
-                    a: normalised,
-                    scale,
-                    unit,
-                    variance: Some(variance),
-                });
-            }
-        };
-        Ok(Problem {
-            a: scaled,
-            scale,
-            unit,
-            variance,
-        })
-    }
-
-    /// Runs Adam from `start` until convergence, the iteration limit or the
-    /// callback's break.
-    fn run(
-        &self,
-        problem: &Problem,
-        cost: CostFunction,
-        start: (Matrix<f64>, Matrix<f64>),
-        restart: usize,
-        seed: u64,
-    ) -> Result<Run, FactorizeError> {
-        let s = &self.settings;
-        let mut solver = NmfSolver::new(
-            problem.a.clone(),
-            start.0,
-            start.1,
-            cost,
-            Adam::new(s.learning_rate),
-        );
-        let mut trace = Vec::with_capacity(s.iterations.min(100_000));
-        let mut converged = false;
-        let mut stopped_by_callback = false;
-        let mut calm = 0;
-        for iteration in 0..s.iterations {
-            let value = solver.step();
-            if !value.is_finite() {
-                return Err(FactorizeError::Diverged {
-                    iteration,
-                    cost: value,
-                });
-            }
-            if let Some(previous) = trace.last().copied() {
-                let change = relative_change(previous, value);
-                calm = if change < s.tolerance { calm + 1 } else { 0 };
-            }
-            trace.push(value);
-            if let Some(callback) = &self.callback {
-                let info = IterationInfo {
-                    restart,
-                    iteration,
-                    cost: value,
-                };
-                if (callback.borrow_mut())(&info).is_break() {
-                    stopped_by_callback = true;
-                    break;
-                }
-            }
-            if calm >= PATIENCE {
-                converged = true;
-                break;
-            }
-        }
-        let final_cost = solver.evaluate();
-        if !final_cost.is_finite() {
-            return Err(FactorizeError::Diverged {
-                iteration: trace.len(),
-                cost: final_cost,
-            });
-        }
-        let (w, h_logits) = solver.into_factors();
-        Ok(Run {
-            w,
-            h_logits,
-            trace,
-            cost: final_cost,
-            converged,
-            stopped_by_callback,
-            seed,
-        })
-    }
-
-    fn finish(
-        &self,
-        a: &Matrix<f64>,
-        problem: &Problem,
-        run: Run,
-        restart_costs: Vec<f64>,
-        started: Instant,
-    ) -> NmfFit {
-        let s = &self.settings;
-        let h = softmax(&run.h_logits);
-        let w = run.w * problem.unit;
-        let mut fit = NmfFit {
-            w,
-            h,
-            h_logits: run.h_logits,
-            iterations: run.trace.len(),
-            loss_trace: run.trace,
-            cost: run.cost,
-            relative_error: f64::NAN,
-            converged: run.converged,
-            stopped_by_callback: run.stopped_by_callback,
-            seconds: 0.0,
-            scale: problem.scale.clone(),
-            objective: s.objective,
-            alpha: s.alpha,
-            prior_weight: s.prior_weight,
-            noise_variance: problem.variance.map(|v| v * problem.unit * problem.unit),
-            k: s.k,
-            init: s.init,
-            scaling: s.scaling,
-            seed: run.seed,
-            restart_costs,
-        };
-        fit.relative_error = relative_error(a, &fit.reconstruction());
-        fit.seconds = started.elapsed().as_secs_f64();
-        fit
-    }
 }
-
-/// The data in the form the solver fits.
-struct Problem {
-    /// Scaled (and for the Gaussian cost, normalised) data.
-    a: Matrix<f64>,
-    scale: Option<Vec<f64>>,
-    /// The factor the scaled data was divided by (1 for the Seed cost).
-    unit: f64,
-    /// σ² of the Gaussian cost, in the units of `a`.
-    variance: Option<f64>,
-}
-
-impl Problem {
-    fn cost(&self, s: &NmfSettings, prior_weight: f64) -> CostFunction {
-        match self.variance {
-            None => CostFunction::seed(s.alpha, prior_weight),
-            Some(variance) => {
-                CostFunction::gaussian(variance, s.alpha, prior_weight, s.smoothing, s.basis_ridge)
-            }
-        }
-    }
-}
-
-/// The outcome of one run.
-struct Run {
-    w: Matrix<f64>,
-    h_logits: Matrix<f64>,
-    trace: Vec<f64>,
-    cost: f64,
-    converged: bool,
-    stopped_by_callback: bool,
-    seed: u64,
-}
-
-fn relative_change(previous: f64, current: f64) -> f64 {
-    let size = previous.abs().max(f64::MIN_POSITIVE);
-    (previous - current).abs() / size
-}
-
-/// Estimates the noise variance σ² per entry as the residual of the rank-k SVD,
-/// `Σ_(i>k) sᵢ² / (T·n)`, floored at `(floor·rms(a))²`.
-fn noise_variance(a: &Matrix<f64>, k: usize, floor: f64) -> Result<f64, FactorizeError> {
-    let decomposition = svd(a)?;
-    let tail: f64 = decomposition
-        .singular_values
-        .iter()
-        .skip(k)
-        .map(|s| s * s)
-        .sum();
-    let variance = tail / a.len() as f64;
-    let minimum = (floor * rms(a)).powi(2);
-    Ok(variance.max(minimum))
-}
-
-/// Defaults of the Gaussian objective; the crate documentation gives the
-/// measurements behind them.
-const DEFAULT_ALPHA: f64 = 0.2;
-const DEFAULT_PRIOR_WEIGHT: f64 = 0.03;
-const DEFAULT_SMOOTHING: f64 = 1e-3;
-const DEFAULT_BASIS_RIDGE: f64 = 0.01;
-const DEFAULT_MIN_RELATIVE_NOISE: f64 = 1e-3;
-const DEFAULT_LEARNING_RATE: f64 = 0.02;
-const DEFAULT_ITERATIONS: usize = 5000;
-const DEFAULT_TOLERANCE: f64 = 1e-6;
