@@ -80,23 +80,26 @@ impl GradCheckReport {
             let abs = (a - b).abs();
             let scale = a.abs().max(b.abs());
             let rel = if scale > 0.0 { abs / scale } else { abs };
-            // NaN compares false, so it is forced to count as the worst.
-            let abs_key = if abs.is_nan() { f64::INFINITY } else { abs };
             let w = worst.get_or_insert(GradCheckWorst {
                 abs_error: abs,
                 rel_error: rel,
                 at: *e,
             });
-            if abs_key > w.abs_error || w.abs_error.is_nan() && abs.is_nan() {
+            if worse(abs, w.abs_error) {
                 w.abs_error = abs;
                 w.at = *e;
             }
-            if rel > w.rel_error || rel.is_nan() {
+            if worse(rel, w.rel_error) {
                 w.rel_error = rel;
             }
         }
         worst
     }
+}
+
+/// Whether error `new` is worse than `old`; NaN counts as the worst.
+fn worse(new: f64, old: f64) -> bool {
+    new.is_nan() || (!old.is_nan() && new > old)
 }
 
 impl fmt::Display for GradCheckReport {

@@ -691,3 +691,31 @@ impl<T: Float> Drop for Session<T> {
         try_with_tape(|tape: &mut Tape<T>| tape.end());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_pool_returns_buffers_by_shape() {
+        let mut pool = ShapePool::<Matrix<f64>>::new();
+        pool.recycle(Matrix::from_element(2, 3, 7.0));
+        assert!(pool.take((3, 2)).is_none());
+        let m = pool.zeros(2, 3);
+        assert_eq!(m, Matrix::zeros(2, 3));
+        assert!(pool.take((2, 3)).is_none());
+    }
+
+    #[test]
+    fn shape_pool_caps_buffers_per_shape() {
+        let mut pool = ShapePool::<Matrix<f32>>::new();
+        for _ in 0..MAX_POOLED_PER_SHAPE + 10 {
+            pool.recycle(Matrix::zeros(1, 1));
+        }
+        let mut kept = 0;
+        while pool.take((1, 1)).is_some() {
+            kept += 1;
+        }
+        assert_eq!(kept, MAX_POOLED_PER_SHAPE);
+    }
+}
