@@ -186,7 +186,7 @@ pub enum NnError {
 
     /// No IDX file of the expected name was found in a folder.
     #[error(
-        "no {name} (or {name}.gz) in {folder}; pass the folder that holds the four MNIST IDX files"
+        "no {name} (or {name}.gz) in {folder}; pass the folder that contains the four MNIST IDX files"
     )]
     IdxNotFound {
         /// The folder searched.
