@@ -88,18 +88,18 @@ pub enum NnError {
     },
 
     /// A tensor the model needs is missing from a parameter file.
-    #[error("{path} has no tensor named {name:?}; the file holds {found:?}")]
+    #[error("{path} has no tensor named {name:?}; the file contains {found:?}")]
     MissingTensor {
         /// The file.
         path: PathBuf,
         /// The tensor the model expected.
         name: String,
-        /// The names the file holds.
+        /// The names the file contains.
         found: Vec<String>,
     },
 
     /// A parameter file contains tensors that the model does not have.
-    #[error("{path} holds tensors {names:?} that the model does not have; the model expects {expected:?}")]
+    #[error("{path} contains tensors {names:?} that the model does not have; the model expects {expected:?}")]
     UnexpectedTensors {
         /// The file.
         path: PathBuf,
@@ -161,7 +161,7 @@ pub enum NnError {
     },
 
     /// An IDX file is shorter than its header promises.
-    #[error("{path} is truncated: its header promises {expected} bytes but the file holds {found}; the download or copy is incomplete")]
+    #[error("{path} is truncated: its header promises {expected} bytes but the file has {found}; the download or copy is incomplete")]
     IdxTruncated {
         /// The file.
         path: PathBuf,
@@ -172,7 +172,7 @@ pub enum NnError {
     },
 
     /// An IDX image and label file disagree on the number of items.
-    #[error("{images} holds {image_count} images but {labels} holds {label_count} labels; the two files must belong to the same set")]
+    #[error("{images} contains {image_count} images but {labels} contains {label_count} labels; the two files must belong to the same set")]
     IdxCount {
         /// The image file.
         images: PathBuf,
