@@ -19,17 +19,18 @@ use ferroflux_optim::{Adam, AdamW, Descent, Lion, Momentum, Optimiser, Optimiser
 /// Parameters per step: a 1000 x 1000 matrix.
 const SIDE: usize = 1000;
 
-/// Benchmarks `rule.apply` on one 1000 x 1000 parameter in element type `T`.
+/// Benchmarks `rule.apply` on one `side` x `side` parameter in element type `T`.
 fn bench_apply<T: Float, R: Rule<T>>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     rule: R,
+    side: usize,
 ) {
     let mut generator = rng(17);
-    let mut x: Matrix<T> = randn_with(&mut generator, SIDE, SIDE);
-    let g: Matrix<T> = randn_with(&mut generator, SIDE, SIDE);
+    let mut x: Matrix<T> = randn_with(&mut generator, side, side);
+    let g: Matrix<T> = randn_with(&mut generator, side, side);
     let mut state = rule.init(x.shape());
-    let id = BenchmarkId::new(format!("{name}/{}", T::NAME), SIDE * SIDE);
+    let id = BenchmarkId::new(format!("{name}/{}", T::NAME), side * side);
     group.bench_with_input(id, &g, |b, g| {
         b.iter(|| rule.apply(&mut state, black_box(&mut x), black_box(g)))
     });
@@ -81,14 +82,18 @@ fn optimiser_step(c: &mut Criterion) {
     println!("{}", ferroflux_linalg::backend());
     let mut group = c.benchmark_group("optimiser_step");
     group.throughput(Throughput::Elements((SIDE * SIDE) as u64));
-    bench_apply::<f64, _>(&mut group, "Descent", Descent::new(0.01));
-    bench_apply::<f64, _>(&mut group, "Momentum", Momentum::default());
-    bench_apply::<f64, _>(&mut group, "Adam", Adam::default());
-    bench_apply::<f64, _>(&mut group, "AdamW", AdamW::new(0.001, 0.01));
-    bench_apply::<f64, _>(&mut group, "Lion", Lion::default());
+    bench_apply::<f64, _>(&mut group, "Descent", Descent::new(0.01), SIDE);
+    bench_apply::<f64, _>(&mut group, "Momentum", Momentum::default(), SIDE);
+    bench_apply::<f64, _>(&mut group, "Adam", Adam::default(), SIDE);
+    bench_apply::<f64, _>(&mut group, "AdamW", AdamW::new(0.001, 0.01), SIDE);
+    bench_apply::<f64, _>(&mut group, "Lion", Lion::default(), SIDE);
     bench_update_all(&mut group);
-    bench_apply::<f32, _>(&mut group, "Descent", Descent::new(0.01));
-    bench_apply::<f32, _>(&mut group, "Adam", Adam::default());
+    bench_apply::<f32, _>(&mut group, "Descent", Descent::new(0.01), SIDE);
+    bench_apply::<f32, _>(&mut group, "Adam", Adam::default(), SIDE);
+    // Cache-resident sizes, where arithmetic rather than memory sets the pace.
+    group.throughput(Throughput::Elements(160 * 160));
+    bench_apply::<f32, _>(&mut group, "Adam", Adam::default(), 160);
+    bench_apply::<f32, _>(&mut group, "AdamW", AdamW::default(), 160);
     group.throughput(Throughput::Elements(25_450));
     bench_update_all_mlp(&mut group);
     group.finish();

@@ -28,6 +28,7 @@ mod matrices;
 mod optimiser;
 mod rule;
 mod rules;
+mod simd;
 mod train;
 
 pub use callback::{

@@ -6,6 +6,7 @@ use crate::rule::{
     check_beta, check_eta, check_non_negative, check_positive, check_shapes, eta_accessors,
     expect_valid, Rule, StepContext,
 };
+use crate::simd::vectorised;
 use crate::OptimError;
 
 /// Adam (Kingma & Ba, 2015): a step from bias-corrected running means of
@@ -178,9 +179,15 @@ impl<T: Float> Rule<T> for Adam {
             .as_mut_slice()
             .iter_mut()
             .zip(state.v.as_mut_slice());
-        for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments) {
-            *x -= step.step(g, m, v);
-        }
+        let pairs = x.as_mut_slice().iter_mut().zip(g.as_slice());
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((x, &g), (m, v)) in pairs.zip(moments) {
+                    *x -= step.step(g, m, v);
+                }
+            },
+        );
         state.advance(step.beta);
     }
 
@@ -199,9 +206,15 @@ impl<T: Float> Rule<T> for Adam {
             .as_mut_slice()
             .iter_mut()
             .zip(state.v.as_mut_slice());
-        for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
-            *dx = step.step(*dx, m, v);
-        }
+        let steps = dx.as_mut_slice().iter_mut();
+        vectorised(
+            #[inline(always)]
+            || {
+                for (dx, (m, v)) in steps.zip(moments) {
+                    *dx = step.step(*dx, m, v);
+                }
+            },
+        );
         state.advance(step.beta);
         Ok(())
     }
@@ -315,9 +328,15 @@ impl<T: Float> Rule<T> for AdamW {
             .as_mut_slice()
             .iter_mut()
             .zip(state.v.as_mut_slice());
-        for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments) {
-            *x -= self.decayed(&step, lambda, *x, g, m, v);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments)
+                {
+                    *x -= self.decayed(&step, lambda, *x, g, m, v);
+                }
+            },
+        );
         state.advance(step.beta);
     }
 
@@ -337,9 +356,14 @@ impl<T: Float> Rule<T> for AdamW {
             .as_mut_slice()
             .iter_mut()
             .zip(state.v.as_mut_slice());
-        for ((&x, dx), (m, v)) in x.as_slice().iter().zip(dx.as_mut_slice()).zip(moments) {
-            *dx = self.decayed(&step, lambda, x, *dx, m, v);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((&x, dx), (m, v)) in x.as_slice().iter().zip(dx.as_mut_slice()).zip(moments) {
+                    *dx = self.decayed(&step, lambda, x, *dx, m, v);
+                }
+            },
+        );
         state.advance(step.beta);
         Ok(())
     }

@@ -4,6 +4,7 @@ use ferroflux_linalg::{Float, Matrix};
 
 use super::adam::{check_adam_like, AdamState};
 use crate::rule::{check_eta, check_shapes, eta_accessors, expect_valid, Rule, StepContext};
+use crate::simd::vectorised;
 use crate::OptimError;
 
 /// Declares a rule struct with fields η, β and ε, its `new` and `Default`.
@@ -60,10 +61,16 @@ macro_rules! adam_state_rule {
                     .as_mut_slice()
                     .iter_mut()
                     .zip(state.v.as_mut_slice());
-                for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments)
-                {
-                    *x -= self.step(&constants, g, m, v);
-                }
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for ((x, &g), (m, v)) in
+                            x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments)
+                        {
+                            *x -= self.step(&constants, g, m, v);
+                        }
+                    },
+                );
                 state.advance(constants.beta);
             }
 
@@ -82,9 +89,14 @@ macro_rules! adam_state_rule {
                     .as_mut_slice()
                     .iter_mut()
                     .zip(state.v.as_mut_slice());
-                for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
-                    *dx = self.step(&constants, *dx, m, v);
-                }
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
+                            *dx = self.step(&constants, *dx, m, v);
+                        }
+                    },
+                );
                 state.advance(constants.beta);
                 Ok(())
             }
@@ -283,9 +295,15 @@ impl<T: Float> Rule<T> for RAdam {
             .as_mut_slice()
             .iter_mut()
             .zip(state.adam.v.as_mut_slice());
-        for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments) {
-            *x -= Self::step(&c, r, g, m, v);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments)
+                {
+                    *x -= Self::step(&c, r, g, m, v);
+                }
+            },
+        );
         state.adam.advance(c.beta);
         state.t += 1;
     }
@@ -306,9 +324,14 @@ impl<T: Float> Rule<T> for RAdam {
             .as_mut_slice()
             .iter_mut()
             .zip(state.adam.v.as_mut_slice());
-        for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
-            *dx = Self::step(&c, r, *dx, m, v);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
+                    *dx = Self::step(&c, r, *dx, m, v);
+                }
+            },
+        );
         state.adam.advance(c.beta);
         state.t += 1;
         Ok(())
@@ -407,9 +430,15 @@ impl<T: Float> Rule<T> for OAdam {
             .iter_mut()
             .zip(state.adam.v.as_mut_slice());
         let pairs = x.as_mut_slice().iter_mut().zip(g.as_slice());
-        for (((x, &g), (m, v)), p) in pairs.zip(moments).zip(state.previous.as_mut_slice()) {
-            *x -= Self::step(&c, g, m, v, p);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for (((x, &g), (m, v)), p) in pairs.zip(moments).zip(state.previous.as_mut_slice())
+                {
+                    *x -= Self::step(&c, g, m, v, p);
+                }
+            },
+        );
         state.adam.advance(c.beta);
     }
 
@@ -429,14 +458,19 @@ impl<T: Float> Rule<T> for OAdam {
             .as_mut_slice()
             .iter_mut()
             .zip(state.adam.v.as_mut_slice());
-        for ((dx, (m, v)), p) in dx
-            .as_mut_slice()
-            .iter_mut()
-            .zip(moments)
-            .zip(state.previous.as_mut_slice())
-        {
-            *dx = Self::step(&c, *dx, m, v, p);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((dx, (m, v)), p) in dx
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(moments)
+                    .zip(state.previous.as_mut_slice())
+                {
+                    *dx = Self::step(&c, *dx, m, v, p);
+                }
+            },
+        );
         state.adam.advance(c.beta);
         Ok(())
     }
@@ -514,9 +548,15 @@ impl<T: Float> Rule<T> for AmsGrad {
             .iter_mut()
             .zip(state.v.as_mut_slice());
         let pairs = x.as_mut_slice().iter_mut().zip(g.as_slice());
-        for (((x, &g), (m, v)), v_max) in pairs.zip(moments).zip(state.v_max.as_mut_slice()) {
-            *x -= Self::step(&c, g, m, v, v_max);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for (((x, &g), (m, v)), v_max) in pairs.zip(moments).zip(state.v_max.as_mut_slice())
+                {
+                    *x -= Self::step(&c, g, m, v, v_max);
+                }
+            },
+        );
     }
 
     #[track_caller]
@@ -534,14 +574,19 @@ impl<T: Float> Rule<T> for AmsGrad {
             .as_mut_slice()
             .iter_mut()
             .zip(state.v.as_mut_slice());
-        for ((dx, (m, v)), v_max) in dx
-            .as_mut_slice()
-            .iter_mut()
-            .zip(moments)
-            .zip(state.v_max.as_mut_slice())
-        {
-            *dx = Self::step(&c, *dx, m, v, v_max);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((dx, (m, v)), v_max) in dx
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(moments)
+                    .zip(state.v_max.as_mut_slice())
+                {
+                    *dx = Self::step(&c, *dx, m, v, v_max);
+                }
+            },
+        );
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use crate::rule::{
     check_beta, check_eta, check_positive, check_shapes, eta_accessors, expect_valid, Rule,
     StepContext,
 };
+use crate::simd::vectorised;
 use crate::OptimError;
 
 /// RMSProp (Hinton's lecture 6e): divides the gradient by a running root
@@ -113,14 +114,24 @@ impl<T: Float> Rule<T> for RmsProp {
         let squares = state.mean_square.as_mut_slice().iter_mut();
         match state.mean.as_mut() {
             Some(mean) => {
-                for (((x, &g), s), c) in pairs.zip(squares).zip(mean.as_mut_slice()) {
-                    *x -= Self::step(eta, rho, epsilon, g, s, Some(c));
-                }
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for (((x, &g), s), c) in pairs.zip(squares).zip(mean.as_mut_slice()) {
+                            *x -= Self::step(eta, rho, epsilon, g, s, Some(c));
+                        }
+                    },
+                );
             }
             None => {
-                for ((x, &g), s) in pairs.zip(squares) {
-                    *x -= Self::step(eta, rho, epsilon, g, s, None);
-                }
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for ((x, &g), s) in pairs.zip(squares) {
+                            *x -= Self::step(eta, rho, epsilon, g, s, None);
+                        }
+                    },
+                );
             }
         }
     }
@@ -141,14 +152,24 @@ impl<T: Float> Rule<T> for RmsProp {
             .zip(state.mean_square.as_mut_slice());
         match state.mean.as_mut() {
             Some(mean) => {
-                for ((dx, s), c) in pairs.zip(mean.as_mut_slice()) {
-                    *dx = Self::step(eta, rho, epsilon, *dx, s, Some(c));
-                }
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for ((dx, s), c) in pairs.zip(mean.as_mut_slice()) {
+                            *dx = Self::step(eta, rho, epsilon, *dx, s, Some(c));
+                        }
+                    },
+                );
             }
             None => {
-                for (dx, s) in pairs {
-                    *dx = Self::step(eta, rho, epsilon, *dx, s, None);
-                }
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for (dx, s) in pairs {
+                            *dx = Self::step(eta, rho, epsilon, *dx, s, None);
+                        }
+                    },
+                );
             }
         }
         Ok(())
@@ -222,15 +243,20 @@ impl<T: Float> Rule<T> for AdaGrad {
     fn apply(&self, sum: &mut Matrix<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("AdaGrad", sum.shape(), x, g);
         let (eta, epsilon) = (T::cast(self.eta), T::cast(self.epsilon));
-        for ((x, &g), s) in x
-            .as_mut_slice()
-            .iter_mut()
-            .zip(g.as_slice())
-            .zip(sum.as_mut_slice())
-        {
-            *s += g * g;
-            *x -= g * eta / (s.sqrt() + epsilon);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((x, &g), s) in x
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(g.as_slice())
+                    .zip(sum.as_mut_slice())
+                {
+                    *s += g * g;
+                    *x -= g * eta / (s.sqrt() + epsilon);
+                }
+            },
+        );
     }
 
     #[track_caller]
@@ -243,10 +269,15 @@ impl<T: Float> Rule<T> for AdaGrad {
     ) -> Result<(), OptimError> {
         check_shapes("AdaGrad", sum.shape(), x, dx);
         let (eta, epsilon) = (T::cast(self.eta), T::cast(self.epsilon));
-        for (dx, s) in dx.as_mut_slice().iter_mut().zip(sum.as_mut_slice()) {
-            *s += *dx * *dx;
-            *dx = *dx * eta / (s.sqrt() + epsilon);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for (dx, s) in dx.as_mut_slice().iter_mut().zip(sum.as_mut_slice()) {
+                    *s += *dx * *dx;
+                    *dx = *dx * eta / (s.sqrt() + epsilon);
+                }
+            },
+        );
         Ok(())
     }
 
@@ -334,9 +365,14 @@ impl<T: Float> Rule<T> for AdaDelta {
             .as_mut_slice()
             .iter_mut()
             .zip(state.mean_square_step.as_mut_slice());
-        for ((x, &g), (s, d)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(means) {
-            *x -= Self::step(rho, epsilon, g, s, d);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((x, &g), (s, d)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(means) {
+                    *x -= Self::step(rho, epsilon, g, s, d);
+                }
+            },
+        );
     }
 
     #[track_caller]
@@ -354,9 +390,14 @@ impl<T: Float> Rule<T> for AdaDelta {
             .as_mut_slice()
             .iter_mut()
             .zip(state.mean_square_step.as_mut_slice());
-        for (dx, (s, d)) in dx.as_mut_slice().iter_mut().zip(means) {
-            *dx = Self::step(rho, epsilon, *dx, s, d);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for (dx, (s, d)) in dx.as_mut_slice().iter_mut().zip(means) {
+                    *dx = Self::step(rho, epsilon, *dx, s, d);
+                }
+            },
+        );
         Ok(())
     }
 
