@@ -110,16 +110,9 @@ impl Layer for Scale {
     }
 
     fn collect_params(&self, prefix: &str, out: &mut Vec<ferroflux::nn::NamedParam<f32>>) {
-        let name = if prefix.is_empty() {
-            "scale".to_string()
-        } else {
-            format!("{prefix}.scale")
-        };
-        out.push(ferroflux::nn::NamedParam {
-            name,
-            param: self.0.clone(),
-            trainable: true,
-        });
+        out.push(ferroflux::nn::NamedParam::new(
+            prefix, "scale", &self.0, true,
+        ));
     }
 }
 

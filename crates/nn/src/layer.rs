@@ -36,6 +36,18 @@ pub struct NamedParam<T: Float> {
     pub trainable: bool,
 }
 
+impl<T: Float> NamedParam<T> {
+    /// Names `param` as `field` under `prefix` (`prefix.field`, or `field`
+    /// at the top level), sharing the matrix with the caller.
+    pub fn new(prefix: &str, field: &str, param: &Param<T>, trainable: bool) -> Self {
+        Self {
+            name: join_name(prefix, field),
+            param: param.clone(),
+            trainable,
+        }
+    }
+}
+
 /// Training or test behaviour of layers that differ between the two:
 /// [`crate::Dropout`] and [`crate::BatchNorm`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,10 +73,9 @@ pub enum Mode {
 ///
 /// ```
 /// use ferroflux_linalg::Matrix;
-/// use ferroflux_nn::{relu, Chain, Dense, Layer};
+/// use ferroflux_nn::{identity, relu, Chain, Dense, Layer};
 ///
 /// let model = Chain::new((Dense::new(3, 4, relu), Dense::new(4, 2, identity)));
-/// # use ferroflux_nn::identity;
 /// let y = model.forward(&Matrix::<f32>::zeros(3, 5));
 /// assert_eq!(y.shape(), (2, 5));
 /// assert_eq!(model.params().count_elements(), 4 * 3 + 4 + 2 * 4 + 2);
