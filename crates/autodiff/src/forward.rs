@@ -2,7 +2,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use crate::tape::Session;
+use crate::session::Session;
 use crate::tensor::Tensor;
 
 /// Returns `f(x)` and the directional derivative `J·v` of `f` at `x` along

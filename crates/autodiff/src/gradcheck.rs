@@ -7,7 +7,7 @@ use ferroflux_linalg::{Float, Matrix};
 
 use crate::gradient::ParamLeaves;
 use crate::param::Params;
-use crate::tape::Session;
+use crate::session::Session;
 use crate::tensor::Tensor;
 
 /// One checked partial derivative: where it is and its three estimates.

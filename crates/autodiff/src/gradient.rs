@@ -3,7 +3,8 @@
 use ferroflux_linalg::{Float, Matrix};
 
 use crate::param::{Grads, Params};
-use crate::tape::{with_tape, Session, Tape};
+use crate::session::Session;
+use crate::tape::{with_tape, Tape};
 use crate::tensor::Tensor;
 
 /// Returns the gradient of the `1 x 1` tensor `f()` with respect to every

@@ -56,6 +56,8 @@ mod gradcheck;
 mod gradient;
 mod ops;
 mod param;
+mod rules;
+mod session;
 mod tape;
 mod tensor;
 #[cfg(feature = "testing")]

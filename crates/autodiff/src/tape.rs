@@ -3,7 +3,7 @@
 //! allocation-free.
 //!
 //! Each precision has its own tape per thread. A recording session
-//! ([`Session`]) activates it and bumps its epoch. Every op on a tensor that
+//! (`Session`) activates it and bumps its epoch. Every op on a tensor that
 //! is live on the active tape (recorded in the current epoch) appends one
 //! [`Node`]. A node contains the output value, the indices of its inputs in a
 //! shared argument arena and a few scalar and integer attributes. It also
@@ -24,56 +24,19 @@ use std::rc::Rc;
 use ferroflux_linalg::{Float, Matrix};
 
 use crate::param::Param;
+use crate::rules::{Attrs, Jvp, Rule, Vjp};
 use crate::tensor::Tensor;
 
 /// Pooled buffers kept per shape; more than this many of one shape are freed
 /// instead, which bounds the memory a pool holds after an unusual burst.
 const MAX_POOLED_PER_SHAPE: usize = 256;
-
-/// The reverse rule of an op: adds `Jᵀ·ȳ` into the gradients of its inputs.
-pub(crate) type VjpFn<T> = fn(&mut Vjp<'_, T>);
-/// The forward rule of an op: returns `ẏ = J·ẋ` from the input tangents.
-pub(crate) type JvpFn<T> = fn(&Jvp<'_, T>) -> Matrix<T>;
-
-/// The two derivative rules of an op and its name.
-#[derive(Clone, Copy)]
-pub(crate) struct Rule<T: Float> {
-    pub name: &'static str,
-    pub vjp: VjpFn<T>,
-    pub jvp: JvpFn<T>,
-}
-
-/// Per-node parameters of an op, such as the exponent of `powi` or the
-/// transpose flags of a product.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Attrs<T: Float> {
-    pub scalars: [T; 2],
-    pub ints: [usize; 3],
-}
-
-impl<T: Float> Attrs<T> {
-    pub fn scalar(c: T) -> Self {
-        Self {
-            scalars: [c, T::zero()],
-            ints: [0; 3],
-        }
-    }
-
-    pub fn ints(ints: [usize; 3]) -> Self {
-        Self {
-            scalars: [T::zero(); 2],
-            ints,
-        }
-    }
-}
-
 /// One recorded value. Leaves have no rule; a leaf is tracked when it is a
 /// parameter or an input being differentiated, and untracked when it is a
 /// constant that a tracked op read.
 pub(crate) struct Node<T: Float> {
-    value: Rc<Matrix<T>>,
+    pub(crate) value: Rc<Matrix<T>>,
     rule: Option<Rule<T>>,
-    tracked: bool,
+    pub(crate) tracked: bool,
     args: (u32, u32),
     indices: (u32, u32),
     attrs: Attrs<T>,
@@ -145,8 +108,8 @@ impl<T: Float> ShapePool<Matrix<T>> {
 
 /// The tape of one precision on one thread.
 pub(crate) struct Tape<T: Float> {
-    active: bool,
-    epoch: u64,
+    pub(crate) active: bool,
+    pub(crate) epoch: u64,
     nodes: Vec<Node<T>>,
     args: Vec<u32>,
     indices: Vec<usize>,
@@ -171,12 +134,12 @@ impl<T: Float> Tape<T> {
         }
     }
 
-    fn is_live(&self, node: Option<NodeRef>) -> bool {
+    pub(crate) fn is_live(&self, node: Option<NodeRef>) -> bool {
         matches!(node, Some(n) if self.active && n.epoch == self.epoch)
     }
 
     /// An unshared value buffer with unspecified contents.
-    fn take_value(&mut self, rows: usize, cols: usize) -> Rc<Matrix<T>> {
+    pub(crate) fn take_value(&mut self, rows: usize, cols: usize) -> Rc<Matrix<T>> {
         self.values
             .take((rows, cols))
             .unwrap_or_else(|| Rc::new(Matrix::zeros(rows, cols)))
@@ -191,7 +154,7 @@ impl<T: Float> Tape<T> {
         }
     }
 
-    fn push_leaf(&mut self, value: Rc<Matrix<T>>, tracked: bool) -> NodeRef {
+    pub(crate) fn push_leaf(&mut self, value: Rc<Matrix<T>>, tracked: bool) -> NodeRef {
         self.push_node(Node {
             value,
             rule: None,
@@ -205,7 +168,7 @@ impl<T: Float> Tape<T> {
 
     /// Appends an op node whose inputs are `inputs`; untracked inputs become
     /// constant leaves so that the rules can read their values.
-    fn push_op(
+    pub(crate) fn push_op(
         &mut self,
         inputs: &[&Tensor<T>],
         value: Rc<Matrix<T>>,
@@ -239,7 +202,7 @@ impl<T: Float> Tape<T> {
     /// Runs the reverse sweep from `output`, seeded with the cotangent `seed`
     /// (ones when `None`). Leaves keep their accumulated gradients in
     /// `self.grads`.
-    fn backward(&mut self, output: NodeRef, seed: Option<&Matrix<T>>) {
+    pub(crate) fn backward(&mut self, output: NodeRef, seed: Option<&Matrix<T>>) {
         let Tape {
             nodes,
             args,
@@ -292,7 +255,7 @@ impl<T: Float> Tape<T> {
 
     /// Runs the forward tangent sweep with the given leaf tangents and returns
     /// the tangent of `output` (zero when it does not depend on the seeds).
-    fn tangent(&self, seeds: &[(NodeRef, &Matrix<T>)], output: NodeRef) -> Matrix<T> {
+    pub(crate) fn tangent(&self, seeds: &[(NodeRef, &Matrix<T>)], output: NodeRef) -> Matrix<T> {
         let mut tangents: Vec<Option<Matrix<T>>> = vec![None; self.nodes.len()];
         for (leaf, t) in seeds {
             tangents[leaf.index as usize] = Some((*t).clone());
@@ -340,7 +303,7 @@ impl<T: Float> Tape<T> {
 
     /// Moves the gradient of a leaf out of the tape, or a zero matrix from
     /// the pool when nothing reached it.
-    fn take_grad(&mut self, leaf: NodeRef) -> Matrix<T> {
+    pub(crate) fn take_grad(&mut self, leaf: NodeRef) -> Matrix<T> {
         let i = leaf.index as usize;
         match self.grads.get_mut(i).and_then(Option::take) {
             Some(g) => g,
@@ -353,7 +316,7 @@ impl<T: Float> Tape<T> {
 
     /// Ends the session: nodes are dropped, and every value and gradient
     /// buffer that nothing else references goes back to the pools.
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         self.active = false;
         for node in self.nodes.drain(..) {
             if let Some(aux) = node.aux {
@@ -406,292 +369,6 @@ pub(crate) fn try_with_tape<T: Float>(f: impl FnOnce(&mut Tape<T>)) {
         let _ = TAPE_F32.try_with(|cell| run(cell, f));
     }
 }
-
-/// The output buffer of an op under construction, and whether the op is
-/// recorded.
-pub(crate) struct Output<T: Float> {
-    value: Rc<Matrix<T>>,
-    tracked: bool,
-    aux: Option<Matrix<T>>,
-}
-
-impl<T: Float> Output<T> {
-    /// Prepares a `rows x cols` output for an op on `inputs`. The op is
-    /// recorded when any input is live on the active tape; only then does the
-    /// buffer come from the pool (with stale contents that the op overwrites).
-    pub fn new(inputs: &[&Tensor<T>], rows: usize, cols: usize) -> Self {
-        Self::build(inputs, rows, cols, false)
-    }
-
-    /// Like [`Output::new`], with an auxiliary buffer of the same shape when
-    /// the op is recorded (see [`Output::parts`]).
-    pub fn with_aux(inputs: &[&Tensor<T>], rows: usize, cols: usize) -> Self {
-        Self::build(inputs, rows, cols, true)
-    }
-
-    fn build(inputs: &[&Tensor<T>], rows: usize, cols: usize, aux: bool) -> Self {
-        if inputs.iter().any(|t| t.node.is_some()) {
-            let pooled = with_tape(|tape: &mut Tape<T>| {
-                inputs.iter().any(|t| tape.is_live(t.node)).then(|| {
-                    let aux = aux.then(|| tape.buffers.scratch(rows, cols));
-                    (tape.take_value(rows, cols), aux)
-                })
-            });
-            if let Some((value, aux)) = pooled {
-                return Self {
-                    value,
-                    tracked: true,
-                    aux,
-                };
-            }
-        }
-        Self {
-            value: Rc::new(Matrix::zeros(rows, cols)),
-            tracked: false,
-            aux: None,
-        }
-    }
-
-    /// The output matrix and, for a recorded op built with
-    /// [`Output::with_aux`], the auxiliary buffer; the op writes every element
-    /// of both.
-    pub fn parts(&mut self) -> (&mut Matrix<T>, Option<&mut Matrix<T>>) {
-        let value = Rc::get_mut(&mut self.value).expect("a new output buffer is not shared");
-        (value, self.aux.as_mut())
-    }
-
-    /// The output matrix to write every element of.
-    pub fn matrix(&mut self) -> &mut Matrix<T> {
-        Rc::get_mut(&mut self.value).expect("a new output buffer is not shared")
-    }
-
-    /// Wraps the value in a tensor, recording the op when it is tracked.
-    pub fn finish(self, inputs: &[&Tensor<T>], rule: Rule<T>, attrs: Attrs<T>) -> Tensor<T> {
-        self.finish_with_indices(inputs, rule, attrs, &[])
-    }
-
-    /// Like [`Output::finish`], storing a list of indices (such as selected
-    /// columns) with the node.
-    pub fn finish_with_indices(
-        self,
-        inputs: &[&Tensor<T>],
-        rule: Rule<T>,
-        attrs: Attrs<T>,
-        indices: &[usize],
-    ) -> Tensor<T> {
-        if !self.tracked {
-            return Tensor::from_rc(self.value, None);
-        }
-        let value = self.value.clone();
-        let aux = self.aux;
-        let node =
-            with_tape(|tape: &mut Tape<T>| tape.push_op(inputs, value, rule, attrs, indices, aux));
-        Tensor::from_rc(self.value, Some(node))
-    }
-}
-
-/// What a reverse rule sees: the output cotangent ȳ, the output value, the
-/// input values and a sink for the input gradients.
-pub(crate) struct Vjp<'a, T: Float> {
-    /// Cotangent of the output, ȳ.
-    pub ybar: &'a Matrix<T>,
-    /// Output value y.
-    pub y: &'a Matrix<T>,
-    /// The forward pass's by-product, for ops built with [`Output::with_aux`].
-    pub aux: Option<&'a Matrix<T>>,
-    pub attrs: Attrs<T>,
-    pub indices: &'a [usize],
-    args: &'a [u32],
-    nodes: &'a [Node<T>],
-    grads: &'a mut [Option<Matrix<T>>],
-    buffers: &'a mut ShapePool<Matrix<T>>,
-}
-
-impl<'a, T: Float> Vjp<'a, T> {
-    /// Value of input `k`.
-    pub fn x(&self, k: usize) -> &'a Matrix<T> {
-        &self.nodes[self.args[k] as usize].value
-    }
-
-    /// Number of inputs.
-    pub fn arity(&self) -> usize {
-        self.args.len()
-    }
-
-    /// The gradient accumulator of input `k` (zero when first touched), or
-    /// `None` when that input needs no gradient.
-    pub fn grad(&mut self, k: usize) -> Option<&mut Matrix<T>> {
-        match self.grad_uninit(k) {
-            Some((g, true)) => {
-                g.as_mut_slice().fill(T::zero());
-                Some(g)
-            }
-            Some((g, false)) => Some(g),
-            None => None,
-        }
-    }
-
-    /// Like [`Vjp::grad`], but a first-touched accumulator is returned with
-    /// unspecified contents and `true`, so the rule can write its
-    /// contribution instead of adding it (sparing the zero fill, which costs
-    /// as much as the rule for large weights).
-    pub fn grad_uninit(&mut self, k: usize) -> Option<(&mut Matrix<T>, bool)> {
-        let i = self.args[k] as usize;
-        let node = &self.nodes[i];
-        if !node.tracked {
-            return None;
-        }
-        let slot = &mut self.grads[i];
-        let fresh = slot.is_none();
-        if fresh {
-            let (r, c) = node.value.shape();
-            *slot = Some(self.buffers.scratch(r, c));
-        }
-        slot.as_mut().map(|g| (g, fresh))
-    }
-
-    /// A pooled temporary with unspecified contents; hand it back with
-    /// [`Vjp::recycle`].
-    pub fn scratch(&mut self, rows: usize, cols: usize) -> Matrix<T> {
-        self.buffers.scratch(rows, cols)
-    }
-
-    pub fn recycle(&mut self, m: Matrix<T>) {
-        self.buffers.recycle(m);
-    }
-}
-
-/// What a forward rule sees: the output value, the input values and their
-/// tangents ẋ.
-pub(crate) struct Jvp<'a, T: Float> {
-    /// Output value y.
-    pub y: &'a Matrix<T>,
-    pub attrs: Attrs<T>,
-    pub indices: &'a [usize],
-    args: &'a [u32],
-    nodes: &'a [Node<T>],
-    tangents: &'a [Option<Matrix<T>>],
-}
-
-impl<'a, T: Float> Jvp<'a, T> {
-    /// Value of input `k`.
-    pub fn x(&self, k: usize) -> &'a Matrix<T> {
-        &self.nodes[self.args[k] as usize].value
-    }
-
-    /// Tangent of input `k`, ẋ.
-    pub fn xdot(&self, k: usize) -> &'a Matrix<T> {
-        self.tangents[self.args[k] as usize]
-            .as_ref()
-            .expect("the tangent sweep materialises every input tangent")
-    }
-
-    /// Number of inputs.
-    pub fn arity(&self) -> usize {
-        self.args.len()
-    }
-}
-
-/// An active recording on this thread's tape of precision `T`. Dropping it
-/// ends the recording, also when the user's closure panics.
-pub(crate) struct Session<T: Float> {
-    _precision: std::marker::PhantomData<*const T>,
-}
-
-impl<T: Float> Session<T> {
-    /// Starts recording.
-    ///
-    /// # Panics
-    /// If this thread is already recording in precision `T`.
-    #[track_caller]
-    pub fn begin(op: &str) -> Self {
-        let nested = with_tape(|tape: &mut Tape<T>| {
-            if tape.active {
-                return true;
-            }
-            tape.end();
-            tape.active = true;
-            tape.epoch += 1;
-            false
-        });
-        assert!(
-            !nested,
-            "{op}: this thread is already recording a gradient computation; nested calls of \
-             gradient, with_gradient, value_and_gradient, jvp and check_gradient are not \
-             supported, so compute the inner derivative outside the outer closure"
-        );
-        Self {
-            _precision: std::marker::PhantomData,
-        }
-    }
-
-    /// Records a tracked leaf sharing `value`.
-    pub fn leaf(&self, value: Rc<Matrix<T>>) -> Tensor<T> {
-        let node = with_tape(|tape: &mut Tape<T>| tape.push_leaf(value.clone(), true));
-        Tensor::from_rc(value, Some(node))
-    }
-
-    /// Records a tracked leaf holding a copy of `m` in a pooled buffer.
-    pub fn leaf_copy(&self, m: &Matrix<T>) -> Tensor<T> {
-        let value = with_tape(|tape: &mut Tape<T>| {
-            let mut value = tape.take_value(m.nrows(), m.ncols());
-            Rc::get_mut(&mut value)
-                .expect("a pooled value is not shared")
-                .copy_from(m);
-            value
-        });
-        self.leaf(value)
-    }
-
-    /// Runs the reverse sweep from `output` with cotangent `seed` (ones when
-    /// `None`). Does nothing when `output` is not recorded (it depends on no
-    /// leaf).
-    ///
-    /// # Panics
-    /// If the seed's shape differs from the output's.
-    pub fn backward(&self, output: &Tensor<T>, seed: Option<&Matrix<T>>) {
-        if let Some(seed) = seed {
-            assert_eq!(seed.shape(), output.shape(), "cotangent seed shape");
-        }
-        with_tape(|tape: &mut Tape<T>| {
-            if tape.is_live(output.node) {
-                tape.backward(output.node.expect("live"), seed);
-            }
-        });
-    }
-
-    /// Moves out the gradient of `leaf` after [`Session::backward`], zero if
-    /// the output did not depend on it.
-    pub fn take_grad(&self, leaf: &Tensor<T>) -> Matrix<T> {
-        with_tape(|tape: &mut Tape<T>| match leaf.node {
-            Some(node) if tape.is_live(leaf.node) => tape.take_grad(node),
-            _ => tape.buffers.zeros(leaf.nrows(), leaf.ncols()),
-        })
-    }
-
-    /// The tangent of `output` when each leaf in `seeds` moves along its
-    /// tangent (forward mode over the recorded tape).
-    pub fn tangent(&self, seeds: &[(&Tensor<T>, &Matrix<T>)], output: &Tensor<T>) -> Matrix<T> {
-        with_tape(|tape: &mut Tape<T>| {
-            if !tape.is_live(output.node) {
-                return Matrix::zeros(output.nrows(), output.ncols());
-            }
-            let live: Vec<(NodeRef, &Matrix<T>)> = seeds
-                .iter()
-                .filter(|(leaf, _)| tape.is_live(leaf.node))
-                .map(|(leaf, t)| (leaf.node.expect("live"), *t))
-                .collect();
-            tape.tangent(&live, output.node.expect("live"))
-        })
-    }
-}
-
-impl<T: Float> Drop for Session<T> {
-    fn drop(&mut self) {
-        try_with_tape(|tape: &mut Tape<T>| tape.end());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

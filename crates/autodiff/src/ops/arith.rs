@@ -5,7 +5,7 @@ use ferroflux_linalg::Float;
 
 use super::broadcast::Broadcast;
 use super::elementwise::{self, Elementwise};
-use crate::tape::Attrs;
+use crate::rules::Attrs;
 use crate::tensor::Tensor;
 
 pub(crate) struct Add;

@@ -10,7 +10,7 @@
 use ferroflux_linalg::{Float, Matrix};
 
 use super::put;
-use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
 /// A binary elementwise op `y = f(a, b)`.

@@ -7,7 +7,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
 /// A unary elementwise op.

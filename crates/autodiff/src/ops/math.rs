@@ -4,7 +4,7 @@ use ferroflux_linalg::Float;
 
 use super::elementwise::{self, Elementwise};
 use super::nan_or;
-use crate::tape::Attrs;
+use crate::rules::Attrs;
 use crate::tensor::Tensor;
 
 struct Powi;

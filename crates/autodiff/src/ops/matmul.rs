@@ -10,7 +10,7 @@
 
 use ferroflux_linalg::{gemm, Float, Matrix, Transpose};
 
-use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
 fn flag(t: Transpose) -> usize {

@@ -5,7 +5,7 @@ use ferroflux_linalg::Float;
 use super::broadcast::{self, Broadcast};
 use super::elementwise::{self, Elementwise};
 use super::nan_or;
-use crate::tape::Attrs;
+use crate::rules::Attrs;
 use crate::tensor::Tensor;
 
 struct Maximum;

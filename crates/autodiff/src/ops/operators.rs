@@ -10,7 +10,7 @@ use ferroflux_linalg::Float;
 use super::arith;
 use super::broadcast;
 use super::elementwise;
-use crate::tape::Attrs;
+use crate::rules::Attrs;
 use crate::tensor::Tensor;
 
 macro_rules! tensor_binary {

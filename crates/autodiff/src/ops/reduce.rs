@@ -4,7 +4,7 @@
 use ferroflux_linalg::{Float, Matrix};
 
 use super::{put, slice_dot};
-use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
 /// The elements a sum adds up, as Flux's `dims` selects them.

@@ -4,7 +4,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
 fn transpose_vjp<T: Float>(v: &mut Vjp<'_, T>) {

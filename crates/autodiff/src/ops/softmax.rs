@@ -14,7 +14,7 @@ use ferroflux_linalg::{exp_in_place, log_softmax_into, logsumexp_into, softmax_i
 use ferroflux_linalg::{Float, Matrix};
 
 use super::put;
-use crate::tape::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
 use crate::tensor::Tensor;
 
 /// Matrices with at most this many columns take the fused forward kernels
