@@ -1,4 +1,4 @@
-//! What the ops see of the tape: the rule types, the output buffer of an
+//! The tape as the ops use it: the rule types, the output buffer of an
 //! op under construction ([`Output`]) and the contexts of the reverse and
 //! forward rules ([`Vjp`], [`Jvp`]).
 
@@ -56,8 +56,8 @@ pub(crate) struct Output<T: Float> {
 
 impl<T: Float> Output<T> {
     /// Prepares a `rows x cols` output for an op on `inputs`. The op is
-    /// recorded when any input is live on the active tape; only then does the
-    /// buffer come from the pool (with stale contents that the op overwrites).
+    /// recorded when any input is live on the active tape. Only then does the
+    /// buffer come from the pool, with stale contents that the op overwrites.
     pub fn new(inputs: &[&Tensor<T>], rows: usize, cols: usize) -> Self {
         Self::build(inputs, rows, cols, false)
     }
@@ -91,7 +91,7 @@ impl<T: Float> Output<T> {
         }
     }
 
-    /// The output matrix and, for a recorded op built with
+    /// Returns the output matrix and, for a recorded op built with
     /// [`Output::with_aux`], the auxiliary buffer; the op writes every element
     /// of both.
     pub fn parts(&mut self) -> (&mut Matrix<T>, Option<&mut Matrix<T>>) {
@@ -99,7 +99,7 @@ impl<T: Float> Output<T> {
         (value, self.aux.as_mut())
     }
 
-    /// The output matrix to write every element of.
+    /// Returns the output matrix; the op writes every element of it.
     pub fn matrix(&mut self) -> &mut Matrix<T> {
         Rc::get_mut(&mut self.value).expect("a new output buffer is not shared")
     }

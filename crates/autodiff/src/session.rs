@@ -86,7 +86,7 @@ impl<T: Float> Session<T> {
         })
     }
 
-    /// The tangent of `output` when each leaf in `seeds` moves along its
+    /// Returns the tangent of `output` when each leaf in `seeds` moves along its
     /// tangent (forward mode over the recorded tape).
     pub fn tangent(&self, seeds: &[(&Tensor<T>, &Matrix<T>)], output: &Tensor<T>) -> Matrix<T> {
         with_tape(|tape: &mut Tape<T>| {
