@@ -1,8 +1,22 @@
 //! Optimisers, the train loop and data loading for ferroflux.
 //!
-//! An update rule such as [`Adam`] is a small value of hyper-parameters, as
-//! in Optimisers.jl. Its per-parameter state ([`Rule::State`]) lives outside
-//! it, so one rule drives any number of parameters and rules compose.
+//! This crate sits on `ferroflux-autodiff` (it updates its `Param`s from
+//! its `Grads`) and is re-exported by the facade as `ferroflux::optim`.
+//!
+//! - Rules: [`Descent`], [`Momentum`], [`Nesterov`], [`RmsProp`], [`Adam`],
+//!   [`AdamW`], [`RAdam`], [`AdaMax`], [`OAdam`], [`AdaGrad`], [`AdaDelta`],
+//!   [`AmsGrad`], [`NAdam`], [`AdaBelief`], [`Lion`], the modifiers
+//!   [`WeightDecay`], [`ClipGrad`] and [`ClipNorm`], and [`OptimiserChain`].
+//!   A rule is a small value of hyper-parameters with Optimisers.jl's
+//!   defaults. Its per-parameter state ([`Rule::State`]) lives outside it,
+//!   so one rule drives any number of parameters and rules compose.
+//! - Updating parameters: the [`Optimiser`] trait, implemented by every rule
+//!   (implicit style) and by [`OptimiserState`] from [`setup`] (explicit
+//!   style, with `adjust`, `freeze` and `thaw`); [`MatrixState`] from
+//!   [`setup_matrices`] does the same for plain matrices.
+//! - Training: [`train`], [`train_with`] and [`epochs`] with [`Callback`]s
+//!   ([`throttle`], [`early_stopping`], [`plateau`], [`progress_bar`]), and
+//!   the [`DataLoader`].
 //!
 //! ```
 //! use ferroflux_linalg::Matrix;

@@ -2,11 +2,12 @@
 //! the rules.
 //!
 //! The workspace builds for the baseline x86-64 target (SSE2), where the
-//! square roots and divisions of the Adam family run two f64 or four f32
-//! lanes at a time. [`vectorised`] runs a loop compiled with AVX-512F or
-//! AVX2 when the CPU has them. FMA stays off, so every element is computed
-//! with the same IEEE operations in the same order and the results are
-//! bit-identical to the baseline build.
+//! square roots and divisions of the Adam family, RMSProp, AdaGrad and
+//! AdaDelta, and the sign selection of Lion, run two f64 or four f32 lanes
+//! at a time. [`vectorised`] runs such a loop compiled with AVX-512F or
+//! AVX2 when the CPU has them. Vector square roots and divisions are
+//! correctly rounded like the scalar ones, and FMA stays off, so every
+//! element gets the same result as in the baseline build.
 
 /// Runs `kernel`, compiled for AVX-512F or AVX2 when the CPU supports
 /// them (detected once and cached by the standard library).

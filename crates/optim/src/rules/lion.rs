@@ -5,6 +5,7 @@ use ferroflux_linalg::{Float, Matrix};
 use crate::rule::{
     check_beta, check_eta, check_shapes, eta_accessors, expect_valid, Rule, StepContext,
 };
+use crate::simd::vectorised;
 use crate::OptimError;
 
 /// Lion (Chen et al., 2023, "Symbolic Discovery of Optimization
@@ -96,14 +97,19 @@ impl<T: Float> Rule<T> for Lion {
             T::cast(self.eta),
             (T::cast(self.beta.0), T::cast(self.beta.1)),
         );
-        for ((x, &g), m) in x
-            .as_mut_slice()
-            .iter_mut()
-            .zip(g.as_slice())
-            .zip(momentum.as_mut_slice())
-        {
-            *x -= Self::step(eta, beta, g, m);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for ((x, &g), m) in x
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(g.as_slice())
+                    .zip(momentum.as_mut_slice())
+                {
+                    *x -= Self::step(eta, beta, g, m);
+                }
+            },
+        );
     }
 
     #[track_caller]
@@ -119,9 +125,14 @@ impl<T: Float> Rule<T> for Lion {
             T::cast(self.eta),
             (T::cast(self.beta.0), T::cast(self.beta.1)),
         );
-        for (dx, m) in dx.as_mut_slice().iter_mut().zip(momentum.as_mut_slice()) {
-            *dx = Self::step(eta, beta, *dx, m);
-        }
+        vectorised(
+            #[inline(always)]
+            || {
+                for (dx, m) in dx.as_mut_slice().iter_mut().zip(momentum.as_mut_slice()) {
+                    *dx = Self::step(eta, beta, *dx, m);
+                }
+            },
+        );
         Ok(())
     }
 
