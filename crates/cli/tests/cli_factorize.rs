@@ -88,6 +88,8 @@ fn default_run_fits_synthetic_problem_twice() {
     let out = scratch("default");
     let output = ferroflux(&["factorize", "--out", out.to_str().unwrap()]);
     assert!(output.status.success(), "stderr: {}", stderr(&output));
+    // stderr is a pipe here, so the progress bar of the 2000-iteration fit stays off.
+    assert!(output.stderr.is_empty(), "stderr: {}", stderr(&output));
 
     let text = stdout(&output);
     assert!(
