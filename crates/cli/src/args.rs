@@ -70,7 +70,7 @@ pub struct FactorizeArgs {
     #[arg(long, value_name = "LAMBDAS", value_delimiter = ',', num_args = 1..)]
     pub path: Option<Vec<f64>>,
 
-    /// Whether the first row of --input holds series names; `auto` decides
+    /// Whether the first row of --input contains series names; `auto` decides
     /// from its content.
     #[arg(long, value_enum, default_value_t = HeaderArg::Auto)]
     pub header: HeaderArg,

@@ -25,7 +25,7 @@ pub enum CliError {
         source: std::io::Error,
     },
 
-    /// A cell of the input holds NaN or an infinity.
+    /// A cell of the input is NaN or infinite.
     #[error(
         "{path}: data row {row}, column {column}{series} holds {value}; \
          every cell must be a finite number, so remove or interpolate it"
@@ -48,7 +48,7 @@ pub enum CliError {
     SeriesNames {
         /// The file.
         path: PathBuf,
-        /// What is wrong and how to fix it.
+        /// The problem with the file and its fix.
         message: String,
     },
 

@@ -2,7 +2,7 @@
 
 use plotters::style::RGBColor;
 
-/// How values map to colours in a heatmap.
+/// The mapping from values to colours in a heatmap.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ColorScale {
     /// Viridis from `min` (dark violet) to `max` (yellow); for values of one

@@ -11,7 +11,7 @@ pub enum PlotError {
     InvalidInput {
         /// The picture that was requested.
         path: PathBuf,
-        /// What is wrong with the data and how to fix it.
+        /// The problem with the data and its fix.
         reason: String,
     },
 

@@ -18,7 +18,7 @@ use plotters_backend::{
 
 use crate::render::FONT_BYTES;
 
-/// The embedded font, parsed once.
+/// Returns the embedded font, parsed on first use.
 fn font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
     FONT.get_or_init(|| {

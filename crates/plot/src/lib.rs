@@ -9,7 +9,7 @@
 //! folder, then rename). Text uses DejaVu Sans, embedded in the crate, so no
 //! system fonts are needed.
 //!
-//! Matrices follow the workspace convention: a T x n matrix holds n series of
+//! Matrices follow the workspace convention: a T x n matrix contains n series of
 //! length T, one per column.
 //!
 //! ```no_run

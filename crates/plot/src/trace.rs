@@ -77,7 +77,7 @@ impl Figure for LossTrace<'_> {
             .y_label_area_size(90);
 
         if self.logarithmic() {
-            // The chart's y axis holds log10(cost); ticks and grid lines at
+            // The chart's y axis is log10(cost); ticks and grid lines at
             // 1, 2 and 5 times powers of ten are drawn by hand, because
             // plotters' logarithmic axis leaves out ticks below its largest decade.
             let (log_low, log_high) = padded(low.log10(), high.log10());
