@@ -347,15 +347,21 @@ impl<T: Float> Rule<T> for RAdam {
 impl RAdam {
     /// Computes the step constants and the rectification r (`None` during
     /// warm-up).
+    ///
+    /// ρₜ and r are computed in f64 from t and β₂ whatever `T` is, because
+    /// ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ) subtracts two numbers near 2/(1 − β₂): in f32
+    /// the difference near the threshold keeps only about three digits.
     fn constants<T: Float>(&self, state: &RAdamState<T>) -> (Constants<T>, Option<T>) {
         let c = Constants::new(self.eta, self.beta, self.epsilon, state.adam.beta_power);
-        let two = T::cast(2.0);
-        let four = T::cast(4.0);
-        let rho_inf = two / (T::one() - c.beta.1) - T::one();
-        let rho = rho_inf - two * T::cast_usize(state.t) * c.beta_power.1 / c.correction.1;
-        let r = (rho > four).then(|| {
-            ((rho - four) * (rho - two) * rho_inf / ((rho_inf - four) * (rho_inf - two) * rho))
-                .sqrt()
+        let beta2 = self.beta.1;
+        let t = state.t as f64;
+        let power = beta2.powf(t);
+        let rho_inf = 2.0 / (1.0 - beta2) - 1.0;
+        let rho = rho_inf - 2.0 * t * power / (1.0 - power);
+        let r = (rho > 4.0).then(|| {
+            let ratio =
+                (rho - 4.0) * (rho - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho);
+            T::cast(ratio.sqrt())
         });
         (c, r)
     }
