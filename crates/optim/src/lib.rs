@@ -38,11 +38,13 @@
 mod callback;
 mod data;
 mod error;
+mod implicit;
 mod matrices;
 mod optimiser;
 mod rule;
 mod rules;
 mod simd;
+mod state;
 mod train;
 
 pub use callback::{
@@ -52,11 +54,12 @@ pub use callback::{
 pub use data::{DataLoader, DataLoaderIter};
 pub use error::{DataError, OptimError, TrainError};
 pub use matrices::{setup_matrices, MatrixState};
-pub use optimiser::{setup, Optimiser, OptimiserState};
+pub use optimiser::Optimiser;
 pub use rule::{Rule, StepContext};
 pub use rules::{
     AdaBelief, AdaDelta, AdaDeltaState, AdaGrad, AdaMax, Adam, AdamState, AdamW, AmsGrad,
     AmsGradState, ChainState, ClipGrad, ClipNorm, Descent, Lion, Momentum, NAdam, Nesterov, OAdam,
     OAdamState, OptimiserChain, ParamShape, RAdam, RAdamState, RmsProp, RmsPropState, WeightDecay,
 };
+pub use state::{setup, OptimiserState};
 pub use train::{epochs, train, train_with, Batch, IntoTensor, TrainReport};

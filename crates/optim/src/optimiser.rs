@@ -1,27 +1,20 @@
-//! The parameter-level API: the [`Optimiser`] trait, the explicit
-//! [`OptimiserState`] built by [`setup`], and the implicit state that lets
-//! a bare rule such as `Adam::default()` update parameters directly.
-
-use std::any::{Any, TypeId};
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+//! The [`Optimiser`] trait and the step machinery shared by the explicit
+//! ([`crate::OptimiserState`], [`crate::MatrixState`]) and implicit
+//! (bare rules) styles.
 
 use ferroflux_autodiff::{Grads, Param, ParamId, Params};
 use ferroflux_linalg::{Float, Matrix};
 
 use crate::rule::{check_eta, Rule, StepContext};
-use crate::rules::{
-    AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, AmsGrad, ClipGrad, ClipNorm, Descent, Lion,
-    Momentum, NAdam, Nesterov, NormAccumulator, OAdam, OptimiserChain, RAdam, RmsProp, WeightDecay,
-};
+use crate::rules::NormAccumulator;
 use crate::OptimError;
 
 /// Updates [`Param`]s from their gradients, keeping per-parameter state
 /// keyed by [`ParamId`].
 ///
-/// [`OptimiserState`] implements it for the explicit style: state set up
-/// from the parameters, with [`OptimiserState::freeze`] and
-/// [`OptimiserState::thaw`]. Every rule struct implements it for the
+/// [`crate::OptimiserState`] implements it for the explicit style: state set up
+/// from the parameters, with [`crate::OptimiserState::freeze`] and
+/// [`crate::OptimiserState::thaw`]. Every rule struct implements it for the
 /// implicit style of Flux's early tutorials, where the state lives in a
 /// per-thread table (see [`Optimiser::reset`]).
 ///
@@ -90,7 +83,7 @@ pub(crate) struct Entry<S, T: Float> {
     pub(crate) buffer: Option<Matrix<T>>,
 }
 
-/// Storage of the entries: the map of an [`OptimiserState`], the per-thread
+/// Storage of the entries: the map of an [`crate::OptimiserState`], the per-thread
 /// table of the implicit style, or the list of a [`crate::MatrixState`].
 pub(crate) trait Store<R: Rule<T>, T: Float, K> {
     fn entry(&mut self, rule: &R, key: K, shape: (usize, usize)) -> &mut Entry<R::State, T>;
@@ -265,7 +258,7 @@ fn pair_gradients<'a, T: Float>(
 /// one pass checks every gradient, a second applies the fused step. Other
 /// rules go through [`step_group`].
 #[track_caller]
-fn update_params<T: Float, R: Rule<T>>(
+pub(crate) fn update_params<T: Float, R: Rule<T>>(
     rule: &R,
     store: &mut impl Store<R, T, ParamId>,
     ps: &Params<T>,
@@ -320,287 +313,4 @@ pub(crate) fn adjust_rule<T: Float, R: Rule<T> + std::fmt::Debug>(
     Rule::<T>::set_eta(rule, eta);
     log::debug!("adjusted the learning rate to {eta}");
     Ok(())
-}
-
-/// A rule with its per-parameter state: Optimisers.jl's state tree for the
-/// explicit training style, built by [`setup`] or [`OptimiserState::new`].
-///
-/// The rule's hyper-parameters stay in [`OptimiserState::rule`]; the state
-/// of each parameter is keyed by its [`ParamId`] and created on the
-/// parameter's first update (or by [`setup`]). Frozen parameters are
-/// skipped by every update and keep their state until they are thawed.
-///
-/// ```
-/// use ferroflux_autodiff::{gradient, Matrix, Param, Params};
-/// use ferroflux_optim::{setup, Adam, Optimiser};
-///
-/// let w = Param::new(Matrix::from_element(2, 1, 1.0));
-/// let b = Param::new(Matrix::from_element(2, 1, 1.0));
-/// let ps = Params::new([&w, &b]);
-/// let mut state = setup(Adam::new(0.1), &ps)?;
-/// state.freeze(&b);
-/// let grads = gradient(&ps, || (w.tensor() + b.tensor()).square().sum());
-/// state.update_all(&ps, &grads)?;
-/// assert!(w.value()[0] < 1.0);
-/// assert_eq!(b.value()[0], 1.0);
-/// state.adjust(0.01)?;
-/// # Ok::<(), ferroflux_optim::OptimError>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct OptimiserState<R: Rule<T>, T: Float> {
-    rule: R,
-    entries: HashMap<ParamId, Entry<R::State, T>>,
-    frozen: HashSet<ParamId>,
-}
-
-impl<R: Rule<T>, T: Float> Store<R, T, ParamId> for HashMap<ParamId, Entry<R::State, T>> {
-    fn entry(&mut self, rule: &R, key: ParamId, shape: (usize, usize)) -> &mut Entry<R::State, T> {
-        self.entry(key).or_insert_with(|| Entry {
-            state: rule.init(shape),
-            buffer: None,
-        })
-    }
-}
-
-/// Sets up `rule` for the parameters `ps`: checks the hyper-parameters and
-/// creates each parameter's state (Optimisers.jl's `setup`).
-///
-/// An empty `ps` is allowed and logs a warning, since nothing will train.
-///
-/// # Errors
-/// [`OptimError::InvalidHyperParameter`] naming the first invalid value.
-pub fn setup<T: Float, R: Rule<T>>(
-    rule: R,
-    ps: &Params<T>,
-) -> Result<OptimiserState<R, T>, OptimError> {
-    rule.validate()?;
-    if ps.is_empty() {
-        log::warn!("setup: the Params are empty, so the optimiser has nothing to train");
-    }
-    let mut state = OptimiserState::new(rule);
-    for p in ps.iter() {
-        Store::entry(&mut state.entries, &state.rule, p.id(), p.shape());
-    }
-    Ok(state)
-}
-
-impl<R: Rule<T>, T: Float> OptimiserState<R, T> {
-    /// Wraps `rule` with no state yet; each parameter's state is created at
-    /// its first update.
-    pub fn new(rule: R) -> Self {
-        Self {
-            rule,
-            entries: HashMap::new(),
-            frozen: HashSet::new(),
-        }
-    }
-
-    /// Returns the rule and its hyper-parameters.
-    pub fn rule(&self) -> &R {
-        &self.rule
-    }
-
-    /// Returns the rule for changing hyper-parameters other than η (checked
-    /// at the next update).
-    pub fn rule_mut(&mut self) -> &mut R {
-        &mut self.rule
-    }
-
-    /// Returns the state of `p`, or `None` before its first update.
-    pub fn state(&self, p: &Param<T>) -> Option<&R::State> {
-        self.entries.get(&p.id()).map(|entry| &entry.state)
-    }
-
-    /// Stops updates of `p` (Optimisers.jl's `freeze!`); its state is kept.
-    pub fn freeze(&mut self, p: &Param<T>) {
-        self.frozen.insert(p.id());
-    }
-
-    /// Stops updates of every parameter of `ps`.
-    pub fn freeze_all(&mut self, ps: &Params<T>) {
-        self.frozen.extend(ps.iter().map(Param::id));
-    }
-
-    /// Restarts updates of `p` (Optimisers.jl's `thaw!`), continuing from
-    /// the state it had when frozen.
-    pub fn thaw(&mut self, p: &Param<T>) {
-        self.frozen.remove(&p.id());
-    }
-
-    /// Restarts updates of every parameter of `ps`.
-    pub fn thaw_all(&mut self, ps: &Params<T>) {
-        for p in ps.iter() {
-            self.frozen.remove(&p.id());
-        }
-    }
-
-    /// Returns `true` when `p` is frozen.
-    pub fn is_frozen(&self, p: &Param<T>) -> bool {
-        self.frozen.contains(&p.id())
-    }
-}
-
-impl<R: Rule<T> + std::fmt::Debug, T: Float> Optimiser<T> for OptimiserState<R, T> {
-    #[track_caller]
-    fn update(&mut self, p: &Param<T>, g: &Matrix<T>) -> Result<(), OptimError> {
-        if self.is_frozen(p) {
-            return Ok(());
-        }
-        step_group(&self.rule, &mut self.entries, &mut [(p.id(), p, g)])
-    }
-
-    #[track_caller]
-    fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-        let frozen = &self.frozen;
-        update_params(&self.rule, &mut self.entries, ps, gs, |p| {
-            frozen.contains(&p.id())
-        })
-    }
-
-    fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
-        adjust_rule::<T, R>(&mut self.rule, eta)
-    }
-
-    fn eta(&self) -> Option<f64> {
-        self.rule.eta()
-    }
-
-    fn reset(&mut self) {
-        self.entries.clear();
-    }
-}
-
-thread_local! {
-    /// State of the implicit style, keyed by parameter and by the rule's
-    /// and element's types, so `Adam` and `AdaMax` on one parameter keep
-    /// separate moments.
-    static IMPLICIT: RefCell<HashMap<(ParamId, TypeId), Box<dyn Any>>> = RefCell::new(HashMap::new());
-}
-
-/// The per-thread table seen as a [`Store`] for one rule type.
-struct ImplicitStore<'a> {
-    table: &'a mut HashMap<(ParamId, TypeId), Box<dyn Any>>,
-    key: TypeId,
-}
-
-impl<R: Rule<T>, T: Float> Store<R, T, ParamId> for ImplicitStore<'_>
-where
-    R::State: 'static,
-{
-    fn entry(&mut self, rule: &R, key: ParamId, shape: (usize, usize)) -> &mut Entry<R::State, T> {
-        self.table
-            .entry((key, self.key))
-            .or_insert_with(|| {
-                Box::new(Entry::<R::State, T> {
-                    state: rule.init(shape),
-                    buffer: None,
-                })
-            })
-            .downcast_mut()
-            .expect("the implicit table keys entries by the rule and element types")
-    }
-}
-
-/// Runs `f` on the implicit table of rule type `R` with elements `T`.
-fn with_implicit<R: 'static, T: 'static, Out>(
-    f: impl FnOnce(&mut ImplicitStore<'_>) -> Out,
-) -> Out {
-    IMPLICIT.with(|table| {
-        let mut table = table.borrow_mut();
-        f(&mut ImplicitStore {
-            table: &mut table,
-            key: TypeId::of::<(R, T)>(),
-        })
-    })
-}
-
-/// Implements [`Optimiser`] for a rule struct through the per-thread table.
-macro_rules! implicit_optimiser {
-    ($($rule:ty),+) => {
-        $(
-            /// The implicit style: the per-parameter state lives in a
-            /// per-thread table keyed by parameter, rule type and element
-            /// type, and persists until [`Optimiser::reset`].
-            ///
-            /// Two values of this rule type that update the same parameter
-            /// share its state; build an [`OptimiserState`] with [`setup`]
-            /// to keep them apart. The table holds the state of a parameter
-            /// that has been dropped until `reset` is called.
-            impl<T: Float> Optimiser<T> for $rule {
-                #[track_caller]
-                fn update(&mut self, p: &Param<T>, g: &Matrix<T>) -> Result<(), OptimError> {
-                    with_implicit::<Self, T, _>(|store| step_group(self, store, &mut [(p.id(), p, g)]))
-                }
-
-                #[track_caller]
-                fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-                    with_implicit::<Self, T, _>(|store| update_params(self, store, ps, gs, |_| false))
-                }
-
-                fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
-                    adjust_rule::<T, Self>(self, eta)
-                }
-
-                fn eta(&self) -> Option<f64> {
-                    Rule::<T>::eta(self)
-                }
-
-                fn reset(&mut self) {
-                    let key = TypeId::of::<(Self, T)>();
-                    IMPLICIT.with(|table| table.borrow_mut().retain(|(_, k), _| *k != key));
-                }
-            }
-        )+
-    };
-}
-
-implicit_optimiser!(
-    Descent,
-    Momentum,
-    Nesterov,
-    RmsProp,
-    Adam,
-    AdamW,
-    RAdam,
-    AdaMax,
-    OAdam,
-    AdaGrad,
-    AdaDelta,
-    AmsGrad,
-    NAdam,
-    AdaBelief,
-    Lion,
-    WeightDecay,
-    ClipGrad,
-    ClipNorm
-);
-
-/// The implicit style for a chain, as for the single rules.
-impl<T: Float, C: 'static> Optimiser<T> for OptimiserChain<C>
-where
-    OptimiserChain<C>: Rule<T> + std::fmt::Debug,
-    <OptimiserChain<C> as Rule<T>>::State: 'static,
-{
-    #[track_caller]
-    fn update(&mut self, p: &Param<T>, g: &Matrix<T>) -> Result<(), OptimError> {
-        with_implicit::<Self, T, _>(|store| step_group(self, store, &mut [(p.id(), p, g)]))
-    }
-
-    #[track_caller]
-    fn update_all(&mut self, ps: &Params<T>, gs: &Grads<T>) -> Result<(), OptimError> {
-        with_implicit::<Self, T, _>(|store| update_params(self, store, ps, gs, |_| false))
-    }
-
-    fn adjust(&mut self, eta: f64) -> Result<(), OptimError> {
-        adjust_rule::<T, Self>(self, eta)
-    }
-
-    fn eta(&self) -> Option<f64> {
-        Rule::<T>::eta(self)
-    }
-
-    fn reset(&mut self) {
-        let key = TypeId::of::<(Self, T)>();
-        IMPLICIT.with(|table| table.borrow_mut().retain(|(_, k), _| *k != key));
-    }
 }
