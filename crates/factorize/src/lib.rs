@@ -60,6 +60,7 @@
 mod baseline;
 mod error;
 mod fit;
+mod gram_pass;
 mod init;
 mod io;
 mod nmf;

@@ -114,15 +114,18 @@ impl<T: Float> CostFunction<T> {
 /// ‖R‖² = ‖A‖² - 2⟨P, H⟩ + ⟨G, S⟩,   Wᵀ·R = P - G·H,   R·Hᵀ = Q - W·S,
 /// ```
 ///
-/// so an iteration reads `A` twice, in two BLAS products, and writes nothing
-/// of size T x n. The price is cancellation in `‖R‖²` when the fit is very
+/// so an iteration reads `A` once or twice and writes nothing of size T x n.
+/// In f64 on x86-64 with AVX2 and FMA, one pass forms `P` and `Q` together
+/// and splits the columns between two threads for large problems; otherwise
+/// two BLAS products form them. The price is cancellation in `‖R‖²` when the fit is very
 /// close: in f64 its absolute error is about `1e-16·‖A‖²`, which matters
 /// only below a relative error of about 1e-7.
 ///
 /// The limit is measured (one thread, OpenBLAS 0.3.21, f64, CPU time per
 /// iteration of the Seed cost): at 20 x 10 x 4 both forms take 1.2 µs, at
 /// 32 x 32 x 8 the fused kernel takes 7.9 µs and the Gram form 4.1 µs, and at
-/// 24 x 1096 x 3 they take 88 µs and 66 µs.
+/// 24 x 1096 x 3 they take 88 µs and 66 µs (before the one-pass kernel,
+/// which only made the Gram form faster).
 pub const FUSED_MAX_WORK: usize = 1 << 10;
 
 /// Buffers for one value-and-gradient evaluation, allocated once per problem
@@ -142,6 +145,8 @@ pub(crate) struct CostWorkspace<T: Float> {
     /// `Wᵀ·W` and `H·Hᵀ`, K x K (Gram form).
     gram_w: Matrix<T>,
     gram_h: Matrix<T>,
+    /// A second T x K buffer for the threaded one-pass products.
+    spare: Matrix<T>,
     /// `‖A‖²_F`, for the Gram form.
     data_norm_squared: T,
     fused: bool,
@@ -161,6 +166,7 @@ impl<T: Float> CostWorkspace<T> {
             column: vec![T::zero(); if fused { rows } else { 0 }],
             gram_w: Matrix::zeros(gram, gram),
             gram_h: Matrix::zeros(gram, gram),
+            spare: Matrix::zeros(if fused { 0 } else { rows }, gram),
             data_norm_squared: if fused {
                 T::zero()
             } else {
@@ -276,24 +282,38 @@ impl<T: Float> CostWorkspace<T> {
     fn gram_products(&mut self, a: &Matrix<T>, w: &Matrix<T>) -> T {
         let (one, zero) = (T::one(), T::zero());
         let h = &self.h;
-        gemm(
-            one,
-            w,
-            Transpose::Yes,
-            a,
-            Transpose::No,
-            zero,
-            &mut self.grad_h_logits,
+        // One pass over A where the kernel applies (f64 with AVX2 and FMA),
+        // two BLAS products otherwise.
+        let one_pass = crate::gram_pass::gram_pass(
+            a.as_slice(),
+            w.as_slice(),
+            h.as_slice(),
+            a.nrows(),
+            h.nrows(),
+            self.grad_h_logits.as_mut_slice(),
+            self.grad_w.as_mut_slice(),
+            self.spare.as_mut_slice(),
         );
-        gemm(
-            one,
-            a,
-            Transpose::No,
-            h,
-            Transpose::Yes,
-            zero,
-            &mut self.grad_w,
-        );
+        if !one_pass {
+            gemm(
+                one,
+                w,
+                Transpose::Yes,
+                a,
+                Transpose::No,
+                zero,
+                &mut self.grad_h_logits,
+            );
+            gemm(
+                one,
+                a,
+                Transpose::No,
+                h,
+                Transpose::Yes,
+                zero,
+                &mut self.grad_w,
+            );
+        }
         gemm(
             one,
             w,
