@@ -126,8 +126,8 @@ pub trait Layer<T: Float = f32>: AsAny {
         Ok(self.forward(x))
     }
 
-    /// The number of input rows (features) the layer takes, or `None` if it
-    /// takes any number (activations, dropout) or cannot tell.
+    /// Returns the number of input rows (features) the layer takes, or `None`
+    /// if it takes any number (activations, dropout) or cannot tell.
     fn input_features(&self) -> Option<usize> {
         None
     }
@@ -138,13 +138,13 @@ pub trait Layer<T: Float = f32>: AsAny {
         let _ = (prefix, out);
     }
 
-    /// The trainable parameters, in the order of [`Layer::named_params`].
+    /// Collects the trainable parameters, in the order of [`Layer::named_params`].
     fn params(&self) -> Params<T> {
         let named = self.named_params();
         Params::new(named.iter().filter(|p| p.trainable).map(|p| &p.param))
     }
 
-    /// Every parameter and state matrix with its structural name.
+    /// Lists every parameter and state matrix with its structural name.
     fn named_params(&self) -> Vec<NamedParam<T>> {
         let mut out = Vec::new();
         self.collect_params("", &mut out);
@@ -162,7 +162,7 @@ pub trait Layer<T: Float = f32>: AsAny {
         f.write_str(&function_name::<Self>())
     }
 
-    /// The lines of the multi-line description, each with its `#` comment
+    /// Returns the lines of the multi-line description, each with its `#` comment
     /// (possibly empty), indented by `indent` spaces. The default is one
     /// line from [`Layer::describe`] with the parameter count; containers
     /// such as [`crate::Chain`] list their children between brackets.
@@ -197,7 +197,8 @@ pub(crate) fn compact<T: Float, L: Layer<T> + ?Sized>(layer: &L) -> String {
     Describe(&|f| layer.describe(f)).to_string()
 }
 
-/// `55 parameters`, with `, plus 8 non-trainable` for state, or empty.
+/// Formats the parameter count, e.g. `55 parameters`, with `, plus 8
+/// non-trainable` for state, or returns an empty string.
 pub(crate) fn param_comment<T: Float>(named: &[NamedParam<T>]) -> String {
     let trainable: usize = named
         .iter()
