@@ -22,8 +22,9 @@
 //!
 //! let mut opt = Descent::new(0.01);
 //! for p in ps.iter() {
-//!     opt.update(p, &grads[p]);
+//!     opt.update(p, &grads[p])?; // an error names a shape mismatch
 //! }
+//! # Ok::<(), ferroflux::optim::OptimError>(())
 //! ```
 
 pub use ferroflux_autodiff as autodiff;
@@ -58,10 +59,13 @@ pub mod prelude {
         BatchNorm, Chain, Dense, Dropout, Embedding, Layer, LayerNorm, Parallel, SkipConnection,
     };
 
+    // `Rule` stays out: its `eta` method would clash with `Optimiser::eta`.
+    // Reach it as `ferroflux::optim::Rule` to drive a rule on plain matrices.
     pub use ferroflux_optim::{
-        epochs, setup, train, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, AmsGrad, ClipGrad,
-        ClipNorm, DataLoader, Descent, Lion, Momentum, NAdam, Nesterov, OAdam, Optimiser,
-        OptimiserChain, RAdam, RmsProp, Rule, WeightDecay,
+        early_stopping, epochs, plateau, progress_bar, setup, setup_matrices, throttle, train,
+        train_with, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, AmsGrad, ClipGrad, ClipNorm,
+        Control, DataLoader, Descent, Lion, Momentum, NAdam, Nesterov, OAdam, Optimiser,
+        OptimiserChain, OptimiserState, RAdam, RmsProp, TrainReport, WeightDecay,
     };
 
     pub use ferroflux_factorize::{Init, NmfFit, Objective, Scaling, SimplexNmf};
