@@ -38,6 +38,8 @@ pub trait Float:
     const NEG_INFINITY: Self;
     /// A quiet NaN.
     const NAN: Self;
+    /// The smallest positive normal number; below it values are subnormal.
+    const MIN_POSITIVE: Self;
 
     /// Converts from `f64`, rounding to nearest for `f32`.
     fn cast(x: f64) -> Self;
@@ -105,6 +107,7 @@ macro_rules! impl_float {
             const INFINITY: Self = <$t>::INFINITY;
             const NEG_INFINITY: Self = <$t>::NEG_INFINITY;
             const NAN: Self = <$t>::NAN;
+            const MIN_POSITIVE: Self = <$t>::MIN_POSITIVE;
 
             #[inline(always)]
             fn cast(x: f64) -> Self {

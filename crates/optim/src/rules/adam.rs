@@ -6,7 +6,7 @@ use crate::rule::{
     check_beta, check_eta, check_non_negative, check_positive, check_shapes, eta_accessors,
     expect_valid, Rule, StepContext,
 };
-use crate::simd::vectorised;
+use crate::simd::{flush_subnormal, vectorised};
 use crate::OptimError;
 
 /// Adam (Kingma & Ba, 2015): a step from bias-corrected running means of
@@ -151,8 +151,8 @@ impl<T: Float> AdamStep<T> {
     #[inline(always)]
     fn unit_step(&self, g: T, m: &mut T, v: &mut T) -> T {
         let one = T::one();
-        *m = self.beta.0 * *m + (one - self.beta.0) * g;
-        *v = self.beta.1 * *v + (one - self.beta.1) * g * g;
+        *m = flush_subnormal(self.beta.0 * *m + (one - self.beta.0) * g);
+        *v = flush_subnormal(self.beta.1 * *v + (one - self.beta.1) * g * g);
         *m * self.inverse_correction / (v.sqrt() * self.inverse_root_correction + self.epsilon)
     }
 

@@ -4,7 +4,7 @@ use ferroflux_linalg::{Float, Matrix};
 
 use super::adam::{check_adam_like, AdamState};
 use crate::rule::{check_eta, check_shapes, eta_accessors, expect_valid, Rule, StepContext};
-use crate::simd::vectorised;
+use crate::simd::{flush_subnormal, vectorised};
 use crate::OptimError;
 
 /// Declares a rule struct with fields η, β and ε, its `new` and `Default`.
@@ -135,13 +135,13 @@ impl<T: Float> Constants<T> {
     /// m ← β₁·m + (1 − β₁)·g
     #[inline(always)]
     fn first_moment(&self, g: T, m: &mut T) {
-        *m = self.beta.0 * *m + (T::one() - self.beta.0) * g;
+        *m = flush_subnormal(self.beta.0 * *m + (T::one() - self.beta.0) * g);
     }
 
     /// v ← β₂·v + (1 − β₂)·g²
     #[inline(always)]
     fn second_moment(&self, g: T, v: &mut T) {
-        *v = self.beta.1 * *v + (T::one() - self.beta.1) * g * g;
+        *v = flush_subnormal(self.beta.1 * *v + (T::one() - self.beta.1) * g * g);
     }
 
     /// Returns the Adam step η·m̂ / (√v̂ + ε) from the updated moments.
@@ -173,7 +173,7 @@ impl AdaMax {
     #[inline(always)]
     fn step<T: Float>(&self, c: &Constants<T>, g: T, m: &mut T, u: &mut T) -> T {
         c.first_moment(g, m);
-        *u = (c.beta.1 * *u).max(g.abs());
+        *u = flush_subnormal((c.beta.1 * *u).max(g.abs()));
         (c.eta / c.correction.0) * *m / (*u + c.epsilon)
     }
 }

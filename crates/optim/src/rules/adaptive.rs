@@ -7,7 +7,7 @@ use crate::rule::{
     check_beta, check_eta, check_positive, check_shapes, eta_accessors, expect_valid, Rule,
     StepContext,
 };
-use crate::simd::vectorised;
+use crate::simd::{flush_subnormal, vectorised};
 use crate::OptimError;
 
 /// RMSProp (Hinton's lecture 6e): divides the gradient by a running root
@@ -80,7 +80,7 @@ impl RmsProp {
     #[inline(always)]
     fn step<T: Float>(eta: T, rho: T, epsilon: T, g: T, s: &mut T, c: Option<&mut T>) -> T {
         let one = T::one();
-        *s = rho * *s + (one - rho) * g * g;
+        *s = flush_subnormal(rho * *s + (one - rho) * g * g);
         let centre = match c {
             Some(c) => {
                 *c = rho * *c + (one - rho) * g;
@@ -339,7 +339,7 @@ impl AdaDelta {
     #[inline(always)]
     fn step<T: Float>(rho: T, epsilon: T, g: T, s: &mut T, d: &mut T) -> T {
         let one = T::one();
-        *s = rho * *s + (one - rho) * g * g;
+        *s = flush_subnormal(rho * *s + (one - rho) * g * g);
         let step = g * (*d + epsilon).sqrt() / (*s + epsilon).sqrt();
         *d = rho * *d + (one - rho) * step * step;
         step

@@ -1,5 +1,6 @@
 //! Plain gradient descent and its two momentum forms.
 
+use crate::simd::flush_subnormal;
 use ferroflux_linalg::{Float, Matrix};
 
 use crate::rule::{
@@ -146,7 +147,7 @@ impl<T: Float> Rule<T> for Momentum {
             .zip(g.as_slice())
             .zip(velocity.as_mut_slice())
         {
-            *v = rho * *v + eta * g;
+            *v = flush_subnormal(rho * *v + eta * g);
             *x -= *v;
         }
     }
@@ -162,7 +163,7 @@ impl<T: Float> Rule<T> for Momentum {
         check_shapes("Momentum", velocity.shape(), x, dx);
         let (eta, rho) = (T::cast(self.eta), T::cast(self.rho));
         for (dx, v) in dx.as_mut_slice().iter_mut().zip(velocity.as_mut_slice()) {
-            *v = rho * *v + eta * *dx;
+            *v = flush_subnormal(rho * *v + eta * *dx);
             *dx = *v;
         }
         Ok(())
@@ -229,7 +230,7 @@ impl Nesterov {
     #[inline(always)]
     fn step<T: Float>(eta: T, rho: T, g: T, v: &mut T) -> T {
         let step = (T::one() + rho) * eta * g - rho * rho * *v;
-        *v = rho * *v - eta * g;
+        *v = flush_subnormal(rho * *v - eta * g);
         step
     }
 }

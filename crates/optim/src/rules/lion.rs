@@ -5,7 +5,7 @@ use ferroflux_linalg::{Float, Matrix};
 use crate::rule::{
     check_beta, check_eta, check_shapes, eta_accessors, expect_valid, Rule, StepContext,
 };
-use crate::simd::vectorised;
+use crate::simd::{flush_subnormal, vectorised};
 use crate::OptimError;
 
 /// Lion (Chen et al., 2023, "Symbolic Discovery of Optimization
@@ -56,7 +56,7 @@ impl Lion {
     fn step<T: Float>(eta: T, beta: (T, T), g: T, m: &mut T) -> T {
         let one = T::one();
         let direction = beta.0 * *m + (one - beta.0) * g;
-        *m = beta.1 * *m + (one - beta.1) * g;
+        *m = flush_subnormal(beta.1 * *m + (one - beta.1) * g);
         eta * sign(direction)
     }
 }
