@@ -482,3 +482,20 @@ fn fit_serialises_matrices_by_rows() {
     let svd = serde_json::to_value(svd_baseline(&seed_problem(3), 2).unwrap()).unwrap();
     assert_eq!(svd["vt"]["rows"], 2);
 }
+
+#[test]
+fn more_components_than_series() {
+    // k = n = 10 plus one extra component: K = 11 basis series for 10 series.
+    let a = seed_problem(12);
+    for init in [Init::Random, Init::Svd, Init::KMeansPlusPlus] {
+        let fit = SimplexNmf::new(10)
+            .extra_components(1)
+            .init(init)
+            .iterations(200)
+            .fit(&a)
+            .unwrap_or_else(|e| panic!("{init:?}: {e}"));
+        assert_eq!(fit.h.shape(), (11, 10), "{init:?}");
+        assert!(fit.w.iter().all(|x| x.is_finite()), "{init:?}");
+        assert_on_simplex(&fit);
+    }
+}
