@@ -56,7 +56,8 @@ pub mod prelude {
         huber_loss, identity, kl_divergence, leaky_relu, load_safetensors, log_sigmoid,
         log_softmax, logit_binary_cross_entropy, logit_cross_entropy, mae, mse, one_cold, one_hot,
         relu, save_safetensors, sigmoid, softmax, softplus, softsign, swish, tanh, Aggregation,
-        BatchNorm, Chain, Dense, Dropout, Embedding, Layer, LayerNorm, Parallel, SkipConnection,
+        BatchNorm, Chain, Dense, Dropout, Embedding, Layer, LayerNorm, Mode, NamedParam, NnError,
+        Parallel, SkipConnection,
     };
 
     // `Rule` stays out: its `eta` method would clash with `Optimiser::eta`.
@@ -68,5 +69,8 @@ pub mod prelude {
         OptimiserChain, OptimiserState, RAdam, RmsProp, TrainReport, WeightDecay,
     };
 
-    pub use ferroflux_factorize::{Init, NmfFit, Objective, Scaling, SimplexNmf};
+    pub use ferroflux_factorize::{
+        read_series_csv, seed_problem, svd_baseline, write_matrix_csv, FactorizeError, Init,
+        NmfFit, Objective, Scaling, SimplexNmf,
+    };
 }
