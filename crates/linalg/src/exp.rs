@@ -6,9 +6,11 @@
 //! The reduction subtracts `n ln 2` in two parts (Cody and Waite) so that `r`
 //! stays exact, and a Taylor polynomial gives `exp(r)`. The scale `2^n` is
 //! applied as two halves, so subnormal results and overflow to infinity come
-//! out right. The loop has no branches, so it compiles to SIMD; on x86-64 an AVX2
-//! copy is chosen at run time. AVX2 without FMA keeps every operation the
-//! same IEEE multiply or add, so all machines return identical bits.
+//! out right. The loop has no branches, so it compiles to SIMD. On x86-64 an
+//! AVX-512F or AVX2 copy with FMA is chosen at run time. The polynomial uses
+//! fused multiply-adds (`mul_add`), which are correctly rounded whether the
+//! CPU or libm computes them, so every machine returns identical bits; a
+//! CPU without FMA gets them from libm, slowly.
 //!
 //! Accuracy, checked against libm in this module's tests over the whole
 //! range: at most 2 ulp for f64 and f32. NaN gives NaN, `-inf` gives 0 and
@@ -73,7 +75,7 @@ fn exp_f64(x: f64) -> f64 {
     let r = (x - n * LN2_HI_F64) - n * LN2_LO_F64;
     let mut p = INV_FACT_F64[13];
     for &c in INV_FACT_F64[..13].iter().rev() {
-        p = p * r + c;
+        p = p.mul_add(r, c);
     }
     // n is an integer in [-1077, 1025]; split it so each half is a normal power of two.
     let ni = (t.to_bits() as i64).wrapping_sub(ROUND_F64.to_bits() as i64);
@@ -108,7 +110,7 @@ fn exp_f32(x: f32) -> f32 {
     let r = (x - n * LN2_HI_F32) - n * LN2_LO_F32;
     let mut p = INV_FACT_F32[7];
     for &c in INV_FACT_F32[..7].iter().rev() {
-        p = p * r + c;
+        p = p.mul_add(r, c);
     }
     let ni = (t.to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
     let half = ni >> 1;
@@ -117,27 +119,108 @@ fn exp_f32(x: f32) -> f32 {
     p * scale_a * scale_b
 }
 
+/// Elements per block of the block kernels: four 512-bit vectors of f64.
+const BLOCK_F64: usize = 32;
+/// Elements per block for f32: four 512-bit vectors.
+const BLOCK_F32: usize = 64;
+
+/// [`exp_f64`] on a block, one stage at a time across all elements.
+///
+/// Horner's rule is a chain of dependent multiply-adds, so an element-wise
+/// loop waits on each step's latency. Running each stage over the whole
+/// block gives the CPU four independent vectors to overlap. Every element
+/// sees the same operations in the same order as in `exp_f64`, so the
+/// results are identical.
+#[inline(always)]
+fn exp_block_f64(xs: &mut [f64; BLOCK_F64]) {
+    let mut t = [0.0; BLOCK_F64];
+    let mut r = [0.0; BLOCK_F64];
+    for i in 0..BLOCK_F64 {
+        let x = xs[i].clamp(-746.0, 710.0);
+        t[i] = x * LOG2_E + ROUND_F64;
+        let n = t[i] - ROUND_F64;
+        r[i] = (x - n * LN2_HI_F64) - n * LN2_LO_F64;
+    }
+    let mut p = [INV_FACT_F64[13]; BLOCK_F64];
+    for &c in INV_FACT_F64[..13].iter().rev() {
+        for i in 0..BLOCK_F64 {
+            p[i] = p[i].mul_add(r[i], c);
+        }
+    }
+    for i in 0..BLOCK_F64 {
+        let ni = (t[i].to_bits() as i64).wrapping_sub(ROUND_F64.to_bits() as i64);
+        let half = ni >> 1;
+        let scale_a = f64::from_bits(((half + 1023) as u64) << 52);
+        let scale_b = f64::from_bits(((ni - half + 1023) as u64) << 52);
+        xs[i] = p[i] * scale_a * scale_b;
+    }
+}
+
+/// [`exp_f32`] on a block; see [`exp_block_f64`].
+#[inline(always)]
+fn exp_block_f32(xs: &mut [f32; BLOCK_F32]) {
+    let mut t = [0.0; BLOCK_F32];
+    let mut r = [0.0; BLOCK_F32];
+    for i in 0..BLOCK_F32 {
+        let x = xs[i].clamp(-104.0, 89.0);
+        t[i] = x * std::f32::consts::LOG2_E + ROUND_F32;
+        let n = t[i] - ROUND_F32;
+        r[i] = (x - n * LN2_HI_F32) - n * LN2_LO_F32;
+    }
+    let mut p = [INV_FACT_F32[7]; BLOCK_F32];
+    for &c in INV_FACT_F32[..7].iter().rev() {
+        for i in 0..BLOCK_F32 {
+            p[i] = p[i].mul_add(r[i], c);
+        }
+    }
+    for i in 0..BLOCK_F32 {
+        let ni = (t[i].to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
+        let half = ni >> 1;
+        let scale_a = f32::from_bits(((half + 127) as u32) << 23);
+        let scale_b = f32::from_bits(((ni - half + 127) as u32) << 23);
+        xs[i] = p[i] * scale_a * scale_b;
+    }
+}
+
 macro_rules! exp_kernels {
-    ($portable:ident, $avx2:ident, $dispatch:ident, $t:ty, $scalar:ident) => {
+    (
+        $portable:ident, $avx2:ident, $avx512:ident, $dispatch:ident, $t:ty, $scalar:ident,
+        $block:ident, $len:ident
+    ) => {
+        #[inline(always)]
         fn $portable(xs: &mut [$t]) {
-            for x in xs.iter_mut() {
+            let mut blocks = xs.chunks_exact_mut($len);
+            for block in &mut blocks {
+                $block(block.try_into().expect("chunks_exact yields full blocks"));
+            }
+            for x in blocks.into_remainder() {
                 *x = $scalar(*x);
             }
         }
 
         #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2")]
+        #[target_feature(enable = "avx2,fma")]
         fn $avx2(xs: &mut [$t]) {
-            for x in xs.iter_mut() {
-                *x = $scalar(*x);
-            }
+            $portable(xs)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,fma")]
+        fn $avx512(xs: &mut [$t]) {
+            $portable(xs)
         }
 
         pub(crate) fn $dispatch(xs: &mut [$t]) {
             #[cfg(target_arch = "x86_64")]
             {
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU supports AVX2, checked on the line above.
+                let fma = std::arch::is_x86_feature_detected!("fma");
+                if fma && std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F and FMA, checked above.
+                    unsafe { $avx512(xs) };
+                    return;
+                }
+                if fma && std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2 and FMA, checked above.
                     unsafe { $avx2(xs) };
                     return;
                 }
@@ -147,8 +230,26 @@ macro_rules! exp_kernels {
     };
 }
 
-exp_kernels!(exp_f64_portable, exp_f64_avx2, exp_f64_slice, f64, exp_f64);
-exp_kernels!(exp_f32_portable, exp_f32_avx2, exp_f32_slice, f32, exp_f32);
+exp_kernels!(
+    exp_f64_portable,
+    exp_f64_avx2,
+    exp_f64_avx512,
+    exp_f64_slice,
+    f64,
+    exp_f64,
+    exp_block_f64,
+    BLOCK_F64
+);
+exp_kernels!(
+    exp_f32_portable,
+    exp_f32_avx2,
+    exp_f32_avx512,
+    exp_f32_slice,
+    f32,
+    exp_f32,
+    exp_block_f32,
+    BLOCK_F32
+);
 
 #[cfg(test)]
 mod tests {
@@ -241,5 +342,24 @@ mod tests {
         exp_f64_portable(&mut a);
         exp_f64_slice(&mut b);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn blocks_match_scalar_bits() {
+        // 1000 elements: 31 full f64 blocks plus a remainder of 8, and 15
+        // full f32 blocks plus 40.
+        let xs: Vec<f64> = (0..1000).map(|i| -745.0 + 1.45 * i as f64).collect();
+        let mut blocked = xs.clone();
+        exp_f64_slice(&mut blocked);
+        for (x, got) in xs.iter().zip(&blocked) {
+            assert_eq!(got.to_bits(), exp_f64(*x).to_bits(), "exp({x})");
+        }
+
+        let ys: Vec<f32> = (0..1000).map(|i| -103.0 + 0.19 * i as f32).collect();
+        let mut blocked = ys.clone();
+        exp_f32_slice(&mut blocked);
+        for (y, got) in ys.iter().zip(&blocked) {
+            assert_eq!(got.to_bits(), exp_f32(*y).to_bits(), "exp({y})");
+        }
     }
 }

@@ -49,8 +49,14 @@ pub fn softmax_in_place<T: Float>(x: &mut Matrix<T>) {
 #[track_caller]
 pub fn softmax_into<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
     check_same_shape("softmax_into", x, out);
-    out.copy_from(x);
-    softmax_in_place(out);
+    let rows = x.nrows();
+    if rows == 0 {
+        return;
+    }
+    let columns = x.as_slice().chunks_exact(rows);
+    for (src, dst) in columns.zip(out.as_mut_slice().chunks_exact_mut(rows)) {
+        softmax_column_into(src, dst);
+    }
 }
 
 /// Returns the column-wise log-softmax of `x`: `x .- logsumexp(x; dims = 1)`.
@@ -86,8 +92,20 @@ pub fn log_softmax_in_place<T: Float>(x: &mut Matrix<T>) {
 #[track_caller]
 pub fn log_softmax_into<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
     check_same_shape("log_softmax_into", x, out);
-    out.copy_from(x);
-    log_softmax_in_place(out);
+    let rows = x.nrows();
+    if rows == 0 {
+        return;
+    }
+    let columns = x.as_slice().chunks_exact(rows);
+    for (src, dst) in columns.zip(out.as_mut_slice().chunks_exact_mut(rows)) {
+        let lse = logsumexp_column(src);
+        dst.copy_from_slice(src);
+        if lse == T::INFINITY {
+            plus_infinity_column(dst, true);
+        } else {
+            dst.iter_mut().for_each(|v| *v -= lse);
+        }
+    }
 }
 
 /// Returns `log(sum(exp(x); dims = 1))` as a `1 x ncols` row.
@@ -172,16 +190,10 @@ fn lane_sum<T: Float>(xs: &[T]) -> T {
     acc.iter().fold(tail, |s, &v| s + v)
 }
 
-/// Replaces the column with `exp(x - max)` and returns the sum of the new
-/// values, exponentiating one block at a time while it is in cache.
-fn shifted_exp_sum<T: Float>(col: &mut [T], max: T) -> T {
-    let mut sum = T::zero();
-    for block in col.chunks_mut(BLOCK) {
-        block.iter_mut().for_each(|v| *v -= max);
-        T::exp_slice(block);
-        sum += lane_sum(block);
-    }
-    sum
+/// Exponentiates a block in place and returns the sum of the results.
+fn exp_sum<T: Float>(block: &mut [T]) -> T {
+    T::exp_slice(block);
+    lane_sum(block)
 }
 
 fn softmax_column<T: Float>(col: &mut [T]) {
@@ -192,9 +204,35 @@ fn softmax_column<T: Float>(col: &mut [T]) {
     }
     // For an all -inf column, max is -inf and x - max is NaN, which is the
     // documented result. A NaN entry makes the sum NaN, and so every entry.
-    let sum = shifted_exp_sum(col, max);
-    let inv = T::one() / sum;
-    col.iter_mut().for_each(|v| *v *= inv);
+    let mut sum = T::zero();
+    for block in col.chunks_mut(BLOCK) {
+        block.iter_mut().for_each(|v| *v -= max);
+        sum += exp_sum(block);
+    }
+    scale(col, T::one() / sum);
+}
+
+/// [`softmax_column`] reading `src` and writing `dst`, which saves the copy
+/// (a full pass over memory for a large matrix).
+fn softmax_column_into<T: Float>(src: &[T], dst: &mut [T]) {
+    let max = column_max(src);
+    if max == T::INFINITY {
+        dst.copy_from_slice(src);
+        plus_infinity_column(dst, false);
+        return;
+    }
+    let mut sum = T::zero();
+    for (s, d) in src.chunks(BLOCK).zip(dst.chunks_mut(BLOCK)) {
+        for (d, &v) in d.iter_mut().zip(s) {
+            *d = v - max;
+        }
+        sum += exp_sum(d);
+    }
+    scale(dst, T::one() / sum);
+}
+
+fn scale<T: Float>(col: &mut [T], factor: T) {
+    col.iter_mut().for_each(|v| *v *= factor);
 }
 
 /// The limit for a column with `+inf` entries: equal mass on those entries.
@@ -228,8 +266,10 @@ fn logsumexp_column<T: Float>(col: &[T]) -> T {
     let mut sum = T::zero();
     for chunk in col.chunks(BLOCK) {
         let b = &mut block[..chunk.len()];
-        b.copy_from_slice(chunk);
-        sum += shifted_exp_sum(b, max);
+        for (d, &v) in b.iter_mut().zip(chunk) {
+            *d = v - max;
+        }
+        sum += exp_sum(b);
     }
     max + sum.ln()
 }
