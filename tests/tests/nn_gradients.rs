@@ -148,6 +148,9 @@ fn batch_norm_gradients_in_both_modes() {
         .scale()
         .set(Matrix::from_column_slice(3, 1, &[0.5, 1.5, -1.0]));
     let x = sample(6, 3, 5, 1.0, &[]);
+    // The gradient checks evaluate outside a gradient too, so force the
+    // training behaviour to compare like with like.
+    layer.set_mode(Mode::Train);
     check_layer("BatchNorm(3) train", &layer, &x);
 
     layer.set_mode(Mode::Test);
@@ -159,7 +162,14 @@ fn dropout_gradient_uses_the_same_mask() {
     // A fresh layer with the same seed draws the same mask on every call,
     // so the function being differentiated is fixed: x .* mask.
     let x = sample(7, 4, 3, 1.0, &[]);
-    let report = check_gradient(|x| Dropout::<f64>::with_seed(0.3, 11).apply(x), &x);
+    let report = check_gradient(
+        |x| {
+            let layer = Dropout::<f64>::with_seed(0.3, 11);
+            layer.set_mode(Mode::Train);
+            layer.apply(x)
+        },
+        &x,
+    );
     assert_passed("Dropout(0.3)", report);
 }
 

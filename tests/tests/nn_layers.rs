@@ -1,6 +1,6 @@
 //! Layers, their display, modes and shapes; initialisers; one-hot helpers.
 
-use ferroflux::autodiff::Tensor;
+use ferroflux::autodiff::{gradient, is_recording, value_and_gradient, Param, Params, Tensor};
 use ferroflux::linalg::{rng, seed, Matrix};
 use ferroflux::nn::init::{
     glorot_normal, glorot_uniform, kaiming_normal, kaiming_uniform, lecun_normal, ones, orthogonal,
@@ -164,6 +164,7 @@ fn dense_seeded_builds_repeat() {
 fn dropout_modes_and_scaling() {
     let x = Matrix::<f64>::from_element(100, 100, 1.0);
     let dropout = Dropout::<f64>::with_seed(0.3, 42);
+    dropout.set_mode(Mode::Train);
     let y = dropout.forward(&x);
     // Survivors are scaled by 1 / (1 - p); the rest are 0.
     let keep = 1.0 / 0.7;
@@ -174,15 +175,81 @@ fn dropout_modes_and_scaling() {
 
     // Two calls draw two masks; a second layer with the same seed repeats them.
     let again = Dropout::<f64>::with_seed(0.3, 42);
+    again.set_mode(Mode::Train);
     assert_eq!(again.forward(&x), y);
     assert_ne!(dropout.forward(&x), y);
 
     dropout.set_mode(Mode::Test);
     assert_eq!(dropout.forward(&x), x);
-    assert_eq!(
-        Dropout::<f64>::with_seed(1.0, 1).forward(&x),
-        Matrix::zeros(100, 100)
+    let all = Dropout::<f64>::with_seed(1.0, 1);
+    all.set_mode(Mode::Train);
+    assert_eq!(all.forward(&x), Matrix::zeros(100, 100));
+}
+
+#[test]
+fn dropout_is_active_only_inside_a_gradient_by_default() {
+    let x = Matrix::<f64>::from_element(20, 20, 1.0);
+    let dropout = Dropout::<f64>::with_seed(0.5, 3);
+    assert_eq!(dropout.mode(), Mode::Auto);
+    assert_eq!(dropout.to_string(), "Dropout(0.5)");
+    assert!(!is_recording::<f64>());
+    assert_eq!(dropout.forward(&x), x, "identity outside a gradient");
+
+    // Inside value_and_gradient the same layer drops: the gradient of
+    // sum(dropout(x)) is the mask, zeros and 1 / (1 - p) = 2.
+    let (value, grads) = value_and_gradient(|xs| dropout.apply(&xs[0]).sum(), &[&x]);
+    let dropped = grads[0].iter().filter(|&&g| g == 0.0).count();
+    assert!(grads[0].iter().all(|&g| g == 0.0 || g == 2.0));
+    assert!(
+        (120..280).contains(&dropped),
+        "dropped {dropped} of 400 with p = 0.5"
     );
+    assert_eq!(value, 2.0 * (400 - dropped) as f64);
+
+    // The implicit style records too.
+    let w = Param::new(Matrix::<f64>::from_element(20, 20, 1.0));
+    let ps = Params::new([&w]);
+    let grads = gradient(&ps, || dropout.apply(&w.tensor()).sum());
+    assert!(grads[&w].iter().any(|&g| g == 0.0));
+
+    // After the gradient, plain evaluation is the identity again.
+    assert_eq!(dropout.forward(&x), x);
+    // A recording in the other precision does not switch an f32 layer.
+    let single = Dropout::<f32>::with_seed(0.5, 3);
+    let x32 = Matrix::<f32>::from_element(20, 20, 1.0);
+    let (_, inside) = value_and_gradient(
+        |xs| {
+            assert_eq!(single.forward(&x32), x32);
+            xs[0].sum()
+        },
+        &[&x],
+    );
+    assert_eq!(inside[0], Matrix::from_element(20, 20, 1.0));
+}
+
+#[test]
+fn dropout_forced_modes_override_auto() {
+    let x = Matrix::<f64>::from_element(10, 10, 1.0);
+    let dropout = Dropout::<f64>::with_seed(0.5, 8);
+
+    dropout.set_mode(Mode::Train);
+    assert_eq!(dropout.to_string(), "Dropout(0.5; mode=train)");
+    assert_ne!(
+        dropout.forward(&x),
+        x,
+        "forced Train drops outside a gradient"
+    );
+
+    dropout.set_mode(Mode::Test);
+    let (_, grads) = value_and_gradient(|xs| dropout.apply(&xs[0]).sum(), &[&x]);
+    assert_eq!(
+        grads[0],
+        Matrix::from_element(10, 10, 1.0),
+        "forced Test passes through inside a gradient"
+    );
+
+    dropout.set_mode(Mode::Auto);
+    assert_eq!(dropout.forward(&x), x);
 }
 
 #[test]
@@ -221,6 +288,7 @@ fn layer_norm_normalises_each_column() {
 fn batch_norm_updates_running_statistics() {
     // One feature, batch [1, 2, 3, 6]: mean 3, biased variance 3.5, unbiased 14/3.
     let layer = BatchNorm::<f64>::new(1);
+    layer.set_mode(Mode::Train);
     let x = Matrix::from_row_slice(1, 4, &[1.0, 2.0, 3.0, 6.0]);
     let y = layer.forward(&x);
     let expected: Vec<f64> = [-2.0, -1.0, 0.0, 3.0]
@@ -248,9 +316,53 @@ fn batch_norm_updates_running_statistics() {
 }
 
 #[test]
+fn batch_norm_updates_running_statistics_only_when_training() {
+    // One feature, batch [1, 2, 3, 6]: mean 3, unbiased variance 14/3.
+    let layer = BatchNorm::<f64>::new(1);
+    let x = Matrix::from_row_slice(1, 4, &[1.0, 2.0, 3.0, 6.0]);
+    let untouched = |layer: &BatchNorm<f64>| {
+        layer.running_mean().value()[0] == 0.0 && layer.running_var().value()[0] == 1.0
+    };
+
+    // Auto outside a gradient: running statistics (0, 1) normalise, so the
+    // output is x / sqrt(1 + ε), and nothing moves.
+    let y = layer.forward(&x);
+    assert!(untouched(&layer));
+    assert!((y[3] - 6.0 / (1.0f64 + 1e-5).sqrt()).abs() < 1e-12);
+
+    // Auto inside a gradient: batch statistics, one update with momentum 0.1.
+    let (_, grads) = value_and_gradient(|xs| layer.apply(&xs[0]).square().sum(), &[&x]);
+    assert_eq!(grads[0].shape(), (1, 4));
+    assert!((layer.running_mean().value()[0] - 0.3).abs() < 1e-12);
+    assert!((layer.running_var().value()[0] - (0.9 + 0.1 * 14.0 / 3.0)).abs() < 1e-12);
+
+    // Forced Test inside a gradient leaves them alone.
+    let fresh = BatchNorm::<f64>::new(1);
+    fresh.set_mode(Mode::Test);
+    let _ = value_and_gradient(|xs| fresh.apply(&xs[0]).sum(), &[&x]);
+    assert!(untouched(&fresh));
+    assert_eq!(fresh.to_string(), "BatchNorm(1; mode=test)");
+
+    // Forced Train outside a gradient updates them.
+    fresh.set_mode(Mode::Train);
+    let _ = fresh.forward(&x);
+    assert!((fresh.running_mean().value()[0] - 0.3).abs() < 1e-12);
+}
+
+#[test]
 #[should_panic(expected = "needs a batch of at least 2 columns")]
 fn batch_norm_training_rejects_single_sample() {
-    let _ = BatchNorm::<f32>::new(3).forward(&Matrix::zeros(3, 1));
+    let layer = BatchNorm::<f32>::new(3);
+    layer.set_mode(Mode::Train);
+    let _ = layer.forward(&Matrix::zeros(3, 1));
+}
+
+#[test]
+fn batch_norm_evaluates_single_sample_outside_a_gradient() {
+    let y = BatchNorm::<f32>::new(3).forward(&Matrix::from_element(3, 1, 2.0));
+    assert!(y
+        .iter()
+        .all(|&v| (v - 2.0 / (1.0f32 + 1e-5).sqrt()).abs() < 1e-6));
 }
 
 #[test]
@@ -487,6 +599,7 @@ fn try_forward_reports_input_width() {
 fn batch_norm_momentum_and_epsilon_are_configurable() {
     // Momentum 0.5 from mean 0: the running mean moves halfway to the batch mean 3.
     let layer = BatchNorm::<f64>::new(1).momentum(0.5).epsilon(1e-3);
+    layer.set_mode(Mode::Train);
     let y = layer.forward(&Matrix::from_row_slice(1, 4, &[1.0, 2.0, 3.0, 6.0]));
     assert!((layer.running_mean().value()[0] - 1.5).abs() < 1e-12);
     assert!((y[3] - 3.0 / (3.5f64 + 1e-3).sqrt()).abs() < 1e-12);

@@ -45,6 +45,7 @@ pub fn gradient<T: Float>(ps: &Params<T>, f: impl FnOnce() -> Tensor<T>) -> Grad
 #[track_caller]
 pub fn with_gradient<T: Float>(ps: &Params<T>, f: impl FnOnce() -> Tensor<T>) -> (T, Grads<T>) {
     let session = Session::<T>::begin("gradient");
+    session.mark_differentiating();
     let leaves = ParamLeaves::register(&session, ps);
 
     let loss = f();
@@ -90,6 +91,7 @@ pub fn value_and_gradient<T: Float>(
     xs: &[&Matrix<T>],
 ) -> (T, Vec<Matrix<T>>) {
     let session = Session::<T>::begin("value_and_gradient");
+    session.mark_differentiating();
     let leaves: Vec<Tensor<T>> = xs.iter().map(|x| session.leaf_copy(x)).collect();
 
     let out = f(&leaves);

@@ -8,6 +8,8 @@
 //!   [`with_gradient`], returning [`Grads`] keyed by parameter;
 //! - explicit inputs: [`value_and_gradient`];
 //! - forward mode: [`jvp`];
+//! - [`is_recording`], true inside a gradient computation, for layers that
+//!   train and evaluate differently;
 //! - gradient checks for property tests: [`check_gradient`] and
 //!   [`check_gradient_params`], plus proptest strategies in `testing` behind
 //!   the `testing` feature.
@@ -71,4 +73,5 @@ pub use gradcheck::{
 };
 pub use gradient::{gradient, value_and_gradient, with_gradient};
 pub use param::{Grads, Param, ParamId, Params};
+pub use session::is_recording;
 pub use tensor::Tensor;

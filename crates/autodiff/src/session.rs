@@ -42,6 +42,12 @@ impl<T: Float> Session<T> {
         }
     }
 
+    /// Marks this session as a reverse-mode gradient computation, so that
+    /// [`crate::is_recording`] reports `true` until it ends.
+    pub fn mark_differentiating(&self) {
+        with_tape(|tape: &mut Tape<T>| tape.differentiating = true);
+    }
+
     /// Records a tracked leaf sharing `value`.
     pub fn leaf(&self, value: Rc<Matrix<T>>) -> Tensor<T> {
         let node = with_tape(|tape: &mut Tape<T>| tape.push_leaf(value.clone(), true));
@@ -101,6 +107,41 @@ impl<T: Float> Session<T> {
             tape.tangent(&live, output.node.expect("live"))
         })
     }
+}
+
+/// Returns `true` while this thread runs the closure of [`crate::gradient`],
+/// [`crate::with_gradient`] or [`crate::value_and_gradient`] in precision
+/// `T` (Flux's `istraining()`).
+///
+/// Layers whose behaviour differs between training and evaluation, such as
+/// dropout and batch normalisation in ferroflux-nn, use it to train inside a
+/// gradient computation and evaluate everywhere else. Forward mode
+/// ([`crate::jvp`]) and the gradient checks record too, but report `false`:
+/// they compare derivatives with plain evaluations of the same function, so
+/// the function must behave as it does outside.
+///
+/// # Examples
+/// ```
+/// use ferroflux_autodiff::{is_recording, value_and_gradient, Matrix};
+///
+/// assert!(!is_recording::<f64>());
+/// let x = Matrix::from_element(1, 1, 2.0);
+/// let (_, g) = value_and_gradient(
+///     |xs| {
+///         assert!(is_recording::<f64>());
+///         // Other precisions are not recording.
+///         assert!(!is_recording::<f32>());
+///         xs[0].square().sum()
+///     },
+///     &[&x],
+/// );
+/// assert_eq!(g[0][0], 4.0);
+/// assert!(!is_recording::<f64>());
+/// ```
+pub fn is_recording<T: Float>() -> bool {
+    let mut recording = false;
+    try_with_tape(|tape: &mut Tape<T>| recording = tape.active && tape.differentiating);
+    recording
 }
 
 impl<T: Float> Drop for Session<T> {

@@ -109,6 +109,9 @@ impl<T: Float> ShapePool<Matrix<T>> {
 /// The tape of one precision on one thread.
 pub(crate) struct Tape<T: Float> {
     pub(crate) active: bool,
+    /// Whether the active session is a reverse-mode gradient computation
+    /// (what [`crate::is_recording`] reports).
+    pub(crate) differentiating: bool,
     pub(crate) epoch: u64,
     nodes: Vec<Node<T>>,
     args: Vec<u32>,
@@ -123,6 +126,7 @@ impl<T: Float> Tape<T> {
     const fn new() -> Self {
         Self {
             active: false,
+            differentiating: false,
             epoch: 0,
             nodes: Vec::new(),
             args: Vec::new(),
@@ -318,6 +322,7 @@ impl<T: Float> Tape<T> {
     /// buffer that nothing else references goes back to the pools.
     pub(crate) fn end(&mut self) {
         self.active = false;
+        self.differentiating = false;
         for node in self.nodes.drain(..) {
             if let Some(aux) = node.aux {
                 self.buffers.recycle(aux);

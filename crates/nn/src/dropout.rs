@@ -9,14 +9,16 @@ use rand::Rng;
 
 use crate::layer::{display_via_layer, Layer, Mode};
 
-/// Dropout (Srivastava et al., 2014). In [`Mode::Train`] each entry is set to
-/// zero with probability `p` and the others are scaled by `1 / (1 - p)`, so
-/// the expected output equals the input. In [`Mode::Test`] the input passes
-/// through unchanged.
+/// Dropout (Srivastava et al., 2014). In training behaviour each entry is set
+/// to zero with probability `p` and the others are scaled by `1 / (1 - p)`,
+/// so the expected output equals the input. In test behaviour the input
+/// passes through unchanged.
 ///
-/// The layer starts in training mode, as in PyTorch (Flux's default is to
-/// drop only inside a gradient computation). Call
-/// `model.set_mode(Mode::Test)` before evaluating. The masks come from the
+/// The layer starts in [`Mode::Auto`], as in Flux: it drops only inside a
+/// gradient computation (`gradient`, `with_gradient`, `value_and_gradient`,
+/// the train loop) and is the identity everywhere else, so evaluating a
+/// model needs no mode switch. `set_mode(Mode::Train)` or
+/// `set_mode(Mode::Test)` forces one behaviour. The masks come from the
 /// layer's own generator, seeded by [`Dropout::with_seed`] or from the
 /// global generator by [`Dropout::new`], so a seeded run repeats exactly.
 pub struct Dropout<T: Float = f32> {
@@ -52,7 +54,7 @@ impl<T: Float> Dropout<T> {
         Self {
             p,
             rng: RefCell::new(rng(seed)),
-            mode: Cell::new(Mode::Train),
+            mode: Cell::new(Mode::Auto),
             _precision: std::marker::PhantomData,
         }
     }
@@ -62,7 +64,7 @@ impl<T: Float> Dropout<T> {
         self.p
     }
 
-    /// The current mode.
+    /// Returns the current mode ([`Mode::Auto`] unless set).
     pub fn mode(&self) -> Mode {
         self.mode.get()
     }
@@ -81,7 +83,7 @@ impl<T: Float> Dropout<T> {
 
 impl<T: Float> Layer<T> for Dropout<T> {
     fn apply(&self, x: &Tensor<T>) -> Tensor<T> {
-        if self.mode.get() == Mode::Test || self.p == 0.0 {
+        if self.p == 0.0 || !self.mode.get().is_training::<T>() {
             return x.clone();
         }
         let mask = Tensor::constant(self.mask(x.nrows(), x.ncols()));
@@ -93,11 +95,7 @@ impl<T: Float> Layer<T> for Dropout<T> {
     }
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Dropout({}", self.p)?;
-        if self.mode.get() == Mode::Test {
-            f.write_str("; mode=test")?;
-        }
-        f.write_str(")")
+        write!(f, "Dropout({}{})", self.p, self.mode.get().display_suffix())
     }
 }
 

@@ -50,15 +50,50 @@ impl<T: Float> NamedParam<T> {
 
 /// Training or test behaviour of layers that differ between the two:
 /// [`crate::Dropout`] and [`crate::BatchNorm`].
+///
+/// As in Flux, the default [`Mode::Auto`] trains inside a gradient
+/// computation ([`ferroflux_autodiff::gradient`], `with_gradient`,
+/// `value_and_gradient`, and so the train loop of ferroflux-optim) and
+/// evaluates everywhere else, so a model needs no switching between training
+/// and testing. [`Mode::Train`] and [`Mode::Test`] force one behaviour, like
+/// Flux's `trainmode!` and `testmode!`; `set_mode(Mode::Auto)` returns to
+/// the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
-    /// Dropout drops, BatchNorm normalises with batch statistics and updates
-    /// its running statistics. The default, as in PyTorch.
+    /// Training behaviour inside a gradient computation of the layer's
+    /// precision ([`ferroflux_autodiff::is_recording`]), test behaviour
+    /// otherwise. The default.
     #[default]
+    Auto,
+    /// Always training behaviour: Dropout drops, BatchNorm normalises with
+    /// batch statistics and updates its running statistics.
     Train,
-    /// Dropout passes its input through, BatchNorm normalises with its
-    /// running statistics.
+    /// Always test behaviour: Dropout passes its input through, BatchNorm
+    /// normalises with its running statistics and leaves them alone.
     Test,
+}
+
+impl Mode {
+    /// Returns whether a layer in this mode behaves as in training now, for
+    /// tensors of precision `T`: always for [`Mode::Train`], never for
+    /// [`Mode::Test`], and inside a gradient computation for [`Mode::Auto`].
+    pub fn is_training<T: Float>(self) -> bool {
+        match self {
+            Self::Auto => ferroflux_autodiff::is_recording::<T>(),
+            Self::Train => true,
+            Self::Test => false,
+        }
+    }
+
+    /// Returns the suffix that `Display` adds for a forced mode (`"; mode=train"`,
+    /// `"; mode=test"`), empty for [`Mode::Auto`].
+    pub(crate) fn display_suffix(self) -> &'static str {
+        match self {
+            Self::Auto => "",
+            Self::Train => "; mode=train",
+            Self::Test => "; mode=test",
+        }
+    }
 }
 
 /// A differentiable function of a batch with trainable parameters.

@@ -114,13 +114,19 @@ impl<T: Float> Layer<T> for LayerNorm<T> {
 ///
 /// `y = γ .* (x .- μ) ./ sqrt(σ² .+ ε) .+ β`.
 ///
-/// In [`Mode::Train`] (the default) μ and σ² are the mean and biased
-/// variance of each row of the batch, and every call also updates the
-/// running statistics: `μ_run ← (1 - m) μ_run + m μ` and
-/// `σ²_run ← (1 - m) σ²_run + m σ² n/(n-1)` with momentum m = 0.1 (see [`BatchNorm::momentum`]) and the
-/// unbiased variance, as Flux and PyTorch do. In [`Mode::Test`] the running
-/// statistics take the place of μ and σ². Switch with [`Layer::set_mode`]
-/// (a [`crate::Chain`] passes it on to its layers).
+/// In training behaviour μ and σ² are the mean and biased variance of each
+/// row of the batch, and every call also updates the running statistics:
+/// `μ_run ← (1 - m) μ_run + m μ` and `σ²_run ← (1 - m) σ²_run + m σ² n/(n-1)`
+/// with momentum m = 0.1 (see [`BatchNorm::momentum`]) and the unbiased
+/// variance, as Flux and PyTorch do. In test behaviour the running statistics
+/// take the place of μ and σ² and stay unchanged.
+///
+/// The layer starts in [`Mode::Auto`], as in Flux: training behaviour inside
+/// a gradient computation (`gradient`, `with_gradient`, `value_and_gradient`,
+/// the train loop), test behaviour everywhere else, so plain evaluation never
+/// moves the running statistics. [`Layer::set_mode`] with [`Mode::Train`] or
+/// [`Mode::Test`] forces one behaviour (a [`crate::Chain`] passes it on to
+/// its layers).
 ///
 /// The running statistics are state, not parameters: [`Layer::params`]
 /// leaves them out, so optimisers never change them, but
@@ -138,7 +144,7 @@ pub struct BatchNorm<T: Float = f32> {
 }
 
 impl<T: Float> BatchNorm<T> {
-    /// Creates a layer normalising `features` rows, in training mode.
+    /// Creates a layer normalising `features` rows, in [`Mode::Auto`].
     pub fn new(features: usize) -> Self {
         Self {
             scale: Param::new(Matrix::from_element(features, 1, T::one())),
@@ -147,7 +153,7 @@ impl<T: Float> BatchNorm<T> {
             running_var: Param::new(Matrix::from_element(features, 1, T::one())),
             momentum: T::cast(0.1),
             epsilon: T::cast(EPSILON),
-            mode: Cell::new(Mode::Train),
+            mode: Cell::new(Mode::Auto),
         }
     }
 
@@ -189,7 +195,7 @@ impl<T: Float> BatchNorm<T> {
         self.scale.shape().0
     }
 
-    /// The current mode.
+    /// Returns the current mode ([`Mode::Auto`] unless set).
     pub fn mode(&self) -> Mode {
         self.mode.get()
     }
@@ -229,32 +235,30 @@ impl<T: Float> BatchNorm<T> {
 impl<T: Float> Layer<T> for BatchNorm<T> {
     /// # Panics
     ///
-    /// If the input has the wrong number of rows, or in training mode if the
-    /// batch has fewer than 2 columns (the variance of one sample is undefined).
+    /// If the input has the wrong number of rows, or in training behaviour if
+    /// the batch has fewer than 2 columns (the variance of one sample is
+    /// undefined).
     #[track_caller]
     fn apply(&self, x: &Tensor<T>) -> Tensor<T> {
         check_features("BatchNorm", self.features(), x);
-        let (centred, std) = match self.mode.get() {
-            Mode::Train => {
-                assert!(
-                    x.ncols() >= 2,
-                    "BatchNorm({}) in training mode needs a batch of at least 2 columns, got {}x{}; \
-                     use a larger batch or set_mode(Mode::Test)",
-                    self.features(),
-                    x.nrows(),
-                    x.ncols()
-                );
-                let mean = x.mean_rows();
-                let centred = x - &mean;
-                let variance = centred.square().mean_rows();
-                self.update_running(&mean.value(), &variance.value(), x.ncols());
-                (centred, variance.add_scalar(self.epsilon).sqrt())
-            }
-            Mode::Test => {
-                let mean = Tensor::constant(self.running_mean.value().clone());
-                let std = self.running_var.value().map(|v| (v + self.epsilon).sqrt());
-                (x - &mean, Tensor::constant(std))
-            }
+        let (centred, std) = if self.mode.get().is_training::<T>() {
+            assert!(
+                x.ncols() >= 2,
+                "BatchNorm({}) in training behaviour needs a batch of at least 2 columns, \
+                     got {}x{}; use a larger batch or set_mode(Mode::Test)",
+                self.features(),
+                x.nrows(),
+                x.ncols()
+            );
+            let mean = x.mean_rows();
+            let centred = x - &mean;
+            let variance = centred.square().mean_rows();
+            self.update_running(&mean.value(), &variance.value(), x.ncols());
+            (centred, variance.add_scalar(self.epsilon).sqrt())
+        } else {
+            let mean = Tensor::constant(self.running_mean.value().clone());
+            let std = self.running_var.value().map(|v| (v + self.epsilon).sqrt());
+            (x - &mean, Tensor::constant(std))
         };
         let normalised = &centred / &std;
         &normalised * &self.scale.tensor() + self.bias.tensor()
@@ -285,11 +289,12 @@ impl<T: Float> Layer<T> for BatchNorm<T> {
     }
 
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BatchNorm({}", self.features())?;
-        if self.mode.get() == Mode::Test {
-            f.write_str("; mode=test")?;
-        }
-        f.write_str(")")
+        write!(
+            f,
+            "BatchNorm({}{})",
+            self.features(),
+            self.mode.get().display_suffix()
+        )
     }
 }
 
