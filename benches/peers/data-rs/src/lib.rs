@@ -337,3 +337,95 @@ impl Args {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a manifest and one 2 x 3 f64 matrix into a fresh folder under the system temp dir.
+    fn sample_folder(tag: &str, manifest: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("peers-data-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("manifest.txt"), manifest).unwrap();
+        let values: Vec<u8> = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        std::fs::write(dir.join("m.bin"), values).unwrap();
+        dir
+    }
+
+    #[test]
+    fn matrix_reads_column_major() {
+        let dir = sample_folder(
+            "read",
+            "matrix m f64 2 3\nparam count.nmf-small 7\nparam nmf_alpha 0.2\n",
+        );
+        let inputs = Inputs::open(&dir).unwrap();
+        let m = inputs.matrix::<f64>("m").unwrap();
+        assert_eq!((m.rows, m.cols), (2, 3));
+        assert_eq!(m.data, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        // Column-major [1 3 5; 2 4 6] is [1 3 5 2 4 6] row by row.
+        assert_eq!(to_row_major(&m), vec![1.0, 3.0, 5.0, 2.0, 4.0, 6.0]);
+        assert_eq!(first_columns(&m, 2).data, vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(inputs.count("nmf-small").unwrap(), 7);
+        assert_eq!(inputs.alpha().unwrap(), 0.2);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn matrix_rejects_wrong_type_and_size() {
+        let dir = sample_folder("reject", "matrix m f64 2 3\nmatrix short f64 4 4\n");
+        std::fs::copy(dir.join("m.bin"), dir.join("short.bin")).unwrap();
+        let inputs = Inputs::open(&dir).unwrap();
+        let wrong_type = inputs.matrix::<f32>("m").unwrap_err().to_string();
+        assert!(wrong_type.contains("stored as f64"), "{wrong_type}");
+        let wrong_size = inputs.matrix::<f64>("short").unwrap_err().to_string();
+        assert!(wrong_size.contains("expected 4 x 4"), "{wrong_size}");
+        let missing = inputs.matrix::<f64>("absent").unwrap_err().to_string();
+        assert!(missing.contains("\"absent\" is not in"), "{missing}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn manifest_rejects_unknown_line() {
+        let dir = sample_folder("manifest", "matrix m f64 2 3\nsize 4\n");
+        let message = Inputs::open(&dir).unwrap_err().to_string();
+        assert!(message.contains("line 2"), "{message}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn relative_error_of_known_values() {
+        // ‖(1, 2) - (1, 0)‖ / ‖(1, 0)‖ = 2.
+        assert_eq!(relative_error([1.0, 2.0], &[1.0, 0.0]), 2.0);
+        assert_eq!(relative_error([3.0, 4.0], &[3.0, 4.0]), 0.0);
+    }
+
+    #[test]
+    fn measure_times_all_but_warm_up() {
+        let mut setups = 0;
+        let samples = measure::<u32, ()>(
+            2,
+            5,
+            || {
+                setups += 1;
+                Ok(0)
+            },
+            |state| {
+                *state += 1;
+                Ok(())
+            },
+            |state| Ok(f64::from(*state)),
+        )
+        .unwrap();
+        assert_eq!(
+            setups, 3,
+            "one warm-up run and two timed runs, each from a fresh state"
+        );
+        assert_eq!(samples.len(), 2);
+        assert!(samples
+            .iter()
+            .all(|&(seconds, iterations)| seconds >= 0.0 && iterations == 5.0));
+    }
+}
