@@ -143,10 +143,10 @@ impl<T: Float> Layer<T> for Dense<T> {
             x.nrows(),
             x.ncols()
         );
-        let z = self.weight.tensor().matmul(x);
+        let w = self.weight.tensor();
         let z = match &self.bias {
-            Some(b) => z + b.tensor(),
-            None => z,
+            Some(b) => w.affine(x, &b.tensor()),
+            None => w.matmul(x),
         };
         self.activation.apply(&z)
     }

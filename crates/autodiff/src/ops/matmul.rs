@@ -7,6 +7,12 @@
 //!   and `B̄ += Ȳᵀ·op(A)` for `op(B) = Bᵀ`.
 //!
 //! Every product is one `gemm` call with `beta = 1` into the accumulator.
+//!
+//! [`Tensor::affine`] fuses `W·x .+ b`, the core of a dense layer, into one
+//! node: the bias is added in place into the product's buffer, and the
+//! reverse rule reads ȳ directly instead of a copy made by a separate
+//! broadcast addition. Its values and gradients are bit-identical to
+//! `w.matmul(x) + b`.
 
 use ferroflux_linalg::{gemm, Float, Matrix, Transpose};
 
@@ -105,7 +111,135 @@ fn jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
     out
 }
 
+/// Computes `W·x .+ b`: the product, then the bias added to each column,
+/// in the order `w.matmul(x) + b` uses.
+#[track_caller]
+fn affine<T: Float>(w: &Tensor<T>, x: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+    let (m, k) = w.shape();
+    assert!(
+        x.nrows() == k && b.shape() == (m, 1),
+        "affine: W is {m}x{k}, x is {}x{} and b is {}x{}; x needs {k} rows and b must be a \
+         {m}x1 column",
+        x.nrows(),
+        x.ncols(),
+        b.nrows(),
+        b.ncols()
+    );
+    let n = x.ncols();
+    let mut out = Output::new(&[w, x, b], m, n);
+    let y = out.matrix();
+    gemm(
+        T::one(),
+        &w.value,
+        Transpose::No,
+        &x.value,
+        Transpose::No,
+        T::zero(),
+        y,
+    );
+    let bias = b.value.as_slice();
+    if m > 0 {
+        for column in y.as_mut_slice().chunks_exact_mut(m) {
+            for (yi, &bi) in column.iter_mut().zip(bias) {
+                *yi += bi;
+            }
+        }
+    }
+    let rule = Rule {
+        name: "affine",
+        vjp: affine_vjp::<T>,
+        jvp: affine_jvp::<T>,
+    };
+    out.finish(&[w, x, b], rule, Attrs::default())
+}
+
+fn affine_vjp<T: Float>(v: &mut Vjp<'_, T>) {
+    let (w, x, ybar) = (v.x(0), v.x(1), v.ybar);
+    let one = T::one();
+    let beta = |fresh: bool| if fresh { T::zero() } else { one };
+    if let Some((g, fresh)) = v.grad_uninit(0) {
+        gemm(one, ybar, Transpose::No, x, Transpose::Yes, beta(fresh), g);
+    }
+    if let Some((g, fresh)) = v.grad_uninit(1) {
+        gemm(one, w, Transpose::Yes, ybar, Transpose::No, beta(fresh), g);
+    }
+    if let Some((g, fresh)) = v.grad_uninit(2) {
+        // Row sums of ȳ, accumulated column by column from zero as the
+        // broadcast rule of `+` does, so the result matches it bit for bit.
+        if fresh {
+            g.as_mut_slice().fill(T::zero());
+        }
+        let m = ybar.nrows();
+        if m > 0 {
+            let g = g.as_mut_slice();
+            for column in ybar.as_slice().chunks_exact(m) {
+                for (gi, &t) in g.iter_mut().zip(column) {
+                    *gi += t;
+                }
+            }
+        }
+    }
+}
+
+fn affine_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
+    let one = T::one();
+    let mut out = Matrix::zeros(j.y.nrows(), j.y.ncols());
+    gemm(
+        one,
+        j.xdot(0),
+        Transpose::No,
+        j.x(1),
+        Transpose::No,
+        T::zero(),
+        &mut out,
+    );
+    gemm(
+        one,
+        j.x(0),
+        Transpose::No,
+        j.xdot(1),
+        Transpose::No,
+        one,
+        &mut out,
+    );
+    let bdot = j.xdot(2).as_slice();
+    let m = out.nrows();
+    if m > 0 {
+        for column in out.as_mut_slice().chunks_exact_mut(m) {
+            for (o, &d) in column.iter_mut().zip(bdot) {
+                *o += d;
+            }
+        }
+    }
+    out
+}
+
 impl<T: Float> Tensor<T> {
+    /// Returns `self·x .+ b`, the affine map of a dense layer, as one op:
+    /// `(m x k)·(k x n)` plus the column `b` (`m x 1`) added to every column.
+    ///
+    /// The result and its derivatives equal `self.matmul(x) + b` bit for
+    /// bit, but a gradient computation records one node instead of two, so
+    /// it skips a pass over the `m x n` output and a buffer of its size.
+    ///
+    /// # Panics
+    /// If `x` does not have `self.ncols()` rows or `b` is not `m x 1`; the
+    /// message names all three shapes.
+    ///
+    /// # Examples
+    /// ```
+    /// use ferroflux_autodiff::{Matrix, Tensor};
+    ///
+    /// let w = Tensor::constant(Matrix::from_row_slice(2, 2, &[1.0, 2.0, 3.0, 4.0]));
+    /// let x = Tensor::constant(Matrix::from_column_slice(2, 1, &[1.0, 1.0]));
+    /// let b = Tensor::constant(Matrix::from_column_slice(2, 1, &[0.5, -0.5]));
+    /// assert_eq!(w.affine(&x, &b).value().as_slice(), &[3.5, 6.5]);
+    /// ```
+    #[track_caller]
+    pub fn affine(&self, x: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+        affine(self, x, b)
+    }
+
     /// Returns the matrix product `self·rhs`: `(m x k)·(k x n) → m x n`.
     ///
     /// # Panics
