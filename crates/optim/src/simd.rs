@@ -9,6 +9,8 @@
 //! correctly rounded like the scalar ones, and FMA stays off, so every
 //! element gets the same result as in the baseline build.
 
+use ferroflux_linalg::Matrix;
+
 /// Runs `kernel`, compiled for AVX-512F or AVX2 when the CPU supports
 /// them (detected once and cached by the standard library).
 #[inline(always)]
@@ -41,6 +43,64 @@ unsafe fn with_avx512<Out>(kernel: impl FnOnce() -> Out) -> Out {
 #[target_feature(enable = "avx2")]
 unsafe fn with_avx2<Out>(kernel: impl FnOnce() -> Out) -> Out {
     kernel()
+}
+
+/// The slices that one step of a rule works on: [`crate::Rule::apply`]
+/// subtracts each element's step from the parameter, and
+/// [`crate::Rule::transform`] writes it over the gradient buffer.
+pub(crate) enum Target<'a, T> {
+    /// x ← x − step(x, g).
+    Apply { x: &'a mut [T], g: &'a [T] },
+    /// dx ← step(x, dx), with the parameter read-only.
+    Transform { x: &'a [T], dx: &'a mut [T] },
+}
+
+impl<'a, T: ferroflux_linalg::Float> Target<'a, T> {
+    /// Creates the target of [`crate::Rule::apply`].
+    pub(crate) fn apply(x: &'a mut Matrix<T>, g: &'a Matrix<T>) -> Self {
+        Self::Apply {
+            x: x.as_mut_slice(),
+            g: g.as_slice(),
+        }
+    }
+
+    /// Creates the target of [`crate::Rule::transform`].
+    pub(crate) fn transform(x: &'a Matrix<T>, dx: &'a mut Matrix<T>) -> Self {
+        Self::Transform {
+            x: x.as_slice(),
+            dx: dx.as_mut_slice(),
+        }
+    }
+}
+
+/// Runs `step(x, g, s)` for every element, with `s` the element's state
+/// from `state`, in a [`vectorised`] loop, and delivers each result to
+/// `target`. One rule body thus serves both `apply` and `transform`, and the
+/// two give bit-identical steps.
+#[inline(always)]
+pub(crate) fn for_each_step<T: ferroflux_linalg::Float, S>(
+    target: Target<'_, T>,
+    state: impl Iterator<Item = S>,
+    mut step: impl FnMut(T, T, S) -> T,
+) {
+    // Both closures own their captures, so that after inlining the step's
+    // constants are locals that cannot alias the slices and the loop
+    // vectorises.
+    vectorised(
+        #[inline(always)]
+        move || match target {
+            Target::Apply { x, g } => {
+                for ((x, &g), s) in x.iter_mut().zip(g).zip(state) {
+                    *x -= step(*x, g, s);
+                }
+            }
+            Target::Transform { x, dx } => {
+                for ((&x, dx), s) in x.iter().zip(dx.iter_mut()).zip(state) {
+                    *dx = step(x, *dx, s);
+                }
+            }
+        },
+    );
 }
 
 /// Replaces a subnormal value with zero.

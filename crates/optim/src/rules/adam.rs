@@ -6,7 +6,7 @@ use crate::rule::{
     check_beta, check_eta, check_non_negative, check_positive, check_shapes, eta_accessors,
     expect_valid, Rule, StepContext,
 };
-use crate::simd::{flush_subnormal, vectorised};
+use crate::simd::{flush_subnormal, for_each_step, Target};
 use crate::OptimError;
 
 /// Adam (Kingma & Ba, 2015): a step from bias-corrected running means of
@@ -163,6 +163,26 @@ impl<T: Float> AdamStep<T> {
     }
 }
 
+impl Adam {
+    /// Advances the moments and delivers every element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, state: &mut AdamState<T>, target: Target<'_, T>) {
+        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
+        let moments = state
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.v.as_mut_slice());
+        for_each_step(
+            target,
+            moments,
+            #[inline(always)]
+            move |_, g, (m, v)| step.step(g, m, v),
+        );
+        state.advance(step.beta);
+    }
+}
+
 impl<T: Float> Rule<T> for Adam {
     type State = AdamState<T>;
 
@@ -173,22 +193,7 @@ impl<T: Float> Rule<T> for Adam {
     #[track_caller]
     fn apply(&self, state: &mut AdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("Adam", state.m.shape(), x, g);
-        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
-        let moments = state
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.v.as_mut_slice());
-        let pairs = x.as_mut_slice().iter_mut().zip(g.as_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((x, &g), (m, v)) in pairs.zip(moments) {
-                    *x -= step.step(g, m, v);
-                }
-            },
-        );
-        state.advance(step.beta);
+        self.run(state, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -200,22 +205,7 @@ impl<T: Float> Rule<T> for Adam {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("Adam", state.m.shape(), x, dx);
-        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
-        let moments = state
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.v.as_mut_slice());
-        let steps = dx.as_mut_slice().iter_mut();
-        vectorised(
-            #[inline(always)]
-            || {
-                for (dx, (m, v)) in steps.zip(moments) {
-                    *dx = step.step(*dx, m, v);
-                }
-            },
-        );
-        state.advance(step.beta);
+        self.run(state, Target::transform(x, dx));
         Ok(())
     }
 
@@ -311,6 +301,29 @@ impl AdamW {
     }
 }
 
+impl AdamW {
+    /// Advances the moments and delivers every element's decayed step to
+    /// `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, state: &mut AdamState<T>, target: Target<'_, T>) {
+        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
+        let lambda = T::cast(self.lambda);
+        let rule = *self;
+        let moments = state
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.v.as_mut_slice());
+        for_each_step(
+            target,
+            moments,
+            #[inline(always)]
+            move |x, g, (m, v)| rule.decayed(&step, lambda, x, g, m, v),
+        );
+        state.advance(step.beta);
+    }
+}
+
 impl<T: Float> Rule<T> for AdamW {
     type State = AdamState<T>;
 
@@ -321,23 +334,7 @@ impl<T: Float> Rule<T> for AdamW {
     #[track_caller]
     fn apply(&self, state: &mut AdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("AdamW", state.m.shape(), x, g);
-        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
-        let lambda = T::cast(self.lambda);
-        let moments = state
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.v.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments)
-                {
-                    *x -= self.decayed(&step, lambda, *x, g, m, v);
-                }
-            },
-        );
-        state.advance(step.beta);
+        self.run(state, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -349,22 +346,7 @@ impl<T: Float> Rule<T> for AdamW {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("AdamW", state.m.shape(), x, dx);
-        let step = AdamStep::new(self.eta, self.beta, self.epsilon, state.beta_power);
-        let lambda = T::cast(self.lambda);
-        let moments = state
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.v.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((&x, dx), (m, v)) in x.as_slice().iter().zip(dx.as_mut_slice()).zip(moments) {
-                    *dx = self.decayed(&step, lambda, x, *dx, m, v);
-                }
-            },
-        );
-        state.advance(step.beta);
+        self.run(state, Target::transform(x, dx));
         Ok(())
     }
 

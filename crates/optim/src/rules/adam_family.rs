@@ -4,7 +4,7 @@ use ferroflux_linalg::{Float, Matrix};
 
 use super::adam::{check_adam_like, AdamState};
 use crate::rule::{check_eta, check_shapes, eta_accessors, expect_valid, Rule, StepContext};
-use crate::simd::{flush_subnormal, vectorised};
+use crate::simd::{flush_subnormal, for_each_step, Target};
 use crate::OptimError;
 
 /// Declares a rule struct with fields η, β and ε, its `new` and `Default`.
@@ -55,23 +55,16 @@ macro_rules! adam_state_rule {
             #[track_caller]
             fn apply(&self, state: &mut AdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
                 check_shapes(stringify!($name), state.m.shape(), x, g);
-                let constants = Constants::new(self.eta, self.beta, self.epsilon, state.beta_power);
-                let moments = state
-                    .m
-                    .as_mut_slice()
-                    .iter_mut()
-                    .zip(state.v.as_mut_slice());
-                vectorised(
+                let rule = *self;
+                run_adam_state(
+                    state,
+                    Target::apply(x, g),
+                    self.eta,
+                    self.beta,
+                    self.epsilon,
                     #[inline(always)]
-                    || {
-                        for ((x, &g), (m, v)) in
-                            x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments)
-                        {
-                            *x -= self.step(&constants, g, m, v);
-                        }
-                    },
+                    move |c, g, m, v| rule.step(c, g, m, v),
                 );
-                state.advance(constants.beta);
             }
 
             #[track_caller]
@@ -83,21 +76,16 @@ macro_rules! adam_state_rule {
                 _context: &StepContext<T>,
             ) -> Result<(), OptimError> {
                 check_shapes(stringify!($name), state.m.shape(), x, dx);
-                let constants = Constants::new(self.eta, self.beta, self.epsilon, state.beta_power);
-                let moments = state
-                    .m
-                    .as_mut_slice()
-                    .iter_mut()
-                    .zip(state.v.as_mut_slice());
-                vectorised(
+                let rule = *self;
+                run_adam_state(
+                    state,
+                    Target::transform(x, dx),
+                    self.eta,
+                    self.beta,
+                    self.epsilon,
                     #[inline(always)]
-                    || {
-                        for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
-                            *dx = self.step(&constants, *dx, m, v);
-                        }
-                    },
+                    move |c, g, m, v| rule.step(c, g, m, v),
                 );
-                state.advance(constants.beta);
                 Ok(())
             }
 
@@ -108,6 +96,33 @@ macro_rules! adam_state_rule {
             eta_accessors!();
         }
     };
+}
+
+/// Advances the moments of a rule with [`AdamState`] by one step of
+/// `step(&constants, g, &mut m, &mut v)` and delivers each element's step to
+/// `target`.
+#[inline(always)]
+fn run_adam_state<T: Float>(
+    state: &mut AdamState<T>,
+    target: Target<'_, T>,
+    eta: f64,
+    beta: (f64, f64),
+    epsilon: f64,
+    step: impl Fn(&Constants<T>, T, &mut T, &mut T) -> T,
+) {
+    let constants = Constants::new(eta, beta, epsilon, state.beta_power);
+    let moments = state
+        .m
+        .as_mut_slice()
+        .iter_mut()
+        .zip(state.v.as_mut_slice());
+    for_each_step(
+        target,
+        moments,
+        #[inline(always)]
+        move |_, g, (m, v)| step(&constants, g, m, v),
+    );
+    state.advance(constants.beta);
 }
 
 /// η, β and ε cast to `T`, with the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ
@@ -275,6 +290,29 @@ pub struct RAdamState<T: Float> {
     pub t: usize,
 }
 
+impl RAdam {
+    /// Advances the moments and step count and delivers every element's
+    /// step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, state: &mut RAdamState<T>, target: Target<'_, T>) {
+        let (c, r) = self.constants(state);
+        let moments = state
+            .adam
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.adam.v.as_mut_slice());
+        for_each_step(
+            target,
+            moments,
+            #[inline(always)]
+            move |_, g, (m, v)| Self::step(&c, r, g, m, v),
+        );
+        state.adam.advance(c.beta);
+        state.t += 1;
+    }
+}
+
 impl<T: Float> Rule<T> for RAdam {
     type State = RAdamState<T>;
 
@@ -288,24 +326,7 @@ impl<T: Float> Rule<T> for RAdam {
     #[track_caller]
     fn apply(&self, state: &mut RAdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("RAdam", state.adam.m.shape(), x, g);
-        let (c, r) = self.constants(state);
-        let moments = state
-            .adam
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.adam.v.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((x, &g), (m, v)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(moments)
-                {
-                    *x -= Self::step(&c, r, g, m, v);
-                }
-            },
-        );
-        state.adam.advance(c.beta);
-        state.t += 1;
+        self.run(state, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -317,23 +338,7 @@ impl<T: Float> Rule<T> for RAdam {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("RAdam", state.adam.m.shape(), x, dx);
-        let (c, r) = self.constants(state);
-        let moments = state
-            .adam
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.adam.v.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for (dx, (m, v)) in dx.as_mut_slice().iter_mut().zip(moments) {
-                    *dx = Self::step(&c, r, *dx, m, v);
-                }
-            },
-        );
-        state.adam.advance(c.beta);
-        state.t += 1;
+        self.run(state, Target::transform(x, dx));
         Ok(())
     }
 
@@ -415,6 +420,29 @@ impl OAdam {
     }
 }
 
+impl OAdam {
+    /// Advances the moments and the previous step and delivers every
+    /// element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, state: &mut OAdamState<T>, target: Target<'_, T>) {
+        let c = Constants::new(self.eta, self.beta, self.epsilon, state.adam.beta_power);
+        let moments = state
+            .adam
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.adam.v.as_mut_slice())
+            .zip(state.previous.as_mut_slice());
+        for_each_step(
+            target,
+            moments,
+            #[inline(always)]
+            move |_, g, ((m, v), p)| Self::step(&c, g, m, v, p),
+        );
+        state.adam.advance(c.beta);
+    }
+}
+
 impl<T: Float> Rule<T> for OAdam {
     type State = OAdamState<T>;
 
@@ -428,24 +456,7 @@ impl<T: Float> Rule<T> for OAdam {
     #[track_caller]
     fn apply(&self, state: &mut OAdamState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("OAdam", state.previous.shape(), x, g);
-        let c = Constants::new(self.eta, self.beta, self.epsilon, state.adam.beta_power);
-        let moments = state
-            .adam
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.adam.v.as_mut_slice());
-        let pairs = x.as_mut_slice().iter_mut().zip(g.as_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for (((x, &g), (m, v)), p) in pairs.zip(moments).zip(state.previous.as_mut_slice())
-                {
-                    *x -= Self::step(&c, g, m, v, p);
-                }
-            },
-        );
-        state.adam.advance(c.beta);
+        self.run(state, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -457,27 +468,7 @@ impl<T: Float> Rule<T> for OAdam {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("OAdam", state.previous.shape(), x, dx);
-        let c = Constants::new(self.eta, self.beta, self.epsilon, state.adam.beta_power);
-        let moments = state
-            .adam
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.adam.v.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((dx, (m, v)), p) in dx
-                    .as_mut_slice()
-                    .iter_mut()
-                    .zip(moments)
-                    .zip(state.previous.as_mut_slice())
-                {
-                    *dx = Self::step(&c, *dx, m, v, p);
-                }
-            },
-        );
-        state.adam.advance(c.beta);
+        self.run(state, Target::transform(x, dx));
         Ok(())
     }
 
@@ -532,6 +523,27 @@ impl AmsGrad {
     }
 }
 
+impl AmsGrad {
+    /// Advances the moments and their running maximum and delivers every
+    /// element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, state: &mut AmsGradState<T>, target: Target<'_, T>) {
+        let c = Constants::new(self.eta, self.beta, self.epsilon, (T::zero(), T::zero()));
+        let moments = state
+            .m
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.v.as_mut_slice())
+            .zip(state.v_max.as_mut_slice());
+        for_each_step(
+            target,
+            moments,
+            #[inline(always)]
+            move |_, g, ((m, v), v_max)| Self::step(&c, g, m, v, v_max),
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for AmsGrad {
     type State = AmsGradState<T>;
 
@@ -547,22 +559,7 @@ impl<T: Float> Rule<T> for AmsGrad {
     #[track_caller]
     fn apply(&self, state: &mut AmsGradState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("AmsGrad", state.m.shape(), x, g);
-        let c = Constants::new(self.eta, self.beta, self.epsilon, (T::zero(), T::zero()));
-        let moments = state
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.v.as_mut_slice());
-        let pairs = x.as_mut_slice().iter_mut().zip(g.as_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for (((x, &g), (m, v)), v_max) in pairs.zip(moments).zip(state.v_max.as_mut_slice())
-                {
-                    *x -= Self::step(&c, g, m, v, v_max);
-                }
-            },
-        );
+        self.run(state, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -574,25 +571,7 @@ impl<T: Float> Rule<T> for AmsGrad {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("AmsGrad", state.m.shape(), x, dx);
-        let c = Constants::new(self.eta, self.beta, self.epsilon, (T::zero(), T::zero()));
-        let moments = state
-            .m
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.v.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((dx, (m, v)), v_max) in dx
-                    .as_mut_slice()
-                    .iter_mut()
-                    .zip(moments)
-                    .zip(state.v_max.as_mut_slice())
-                {
-                    *dx = Self::step(&c, *dx, m, v, v_max);
-                }
-            },
-        );
+        self.run(state, Target::transform(x, dx));
         Ok(())
     }
 
