@@ -7,7 +7,7 @@ use crate::rule::{
     check_beta, check_eta, check_positive, check_shapes, eta_accessors, expect_valid, Rule,
     StepContext,
 };
-use crate::simd::{flush_subnormal, vectorised};
+use crate::simd::{flush_subnormal, for_each_step, vectorised, Target};
 use crate::OptimError;
 
 /// RMSProp (Hinton's lecture 6e): divides the gradient by a running root
@@ -231,6 +231,24 @@ impl Default for AdaGrad {
     }
 }
 
+impl AdaGrad {
+    /// Advances the sum of squares and delivers every element's step to
+    /// `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, sum: &mut Matrix<T>, target: Target<'_, T>) {
+        let (eta, epsilon) = (T::cast(self.eta), T::cast(self.epsilon));
+        for_each_step(
+            target,
+            sum.as_mut_slice().iter_mut(),
+            #[inline(always)]
+            move |_, g, s: &mut T| {
+                *s += g * g;
+                g * eta / (s.sqrt() + epsilon)
+            },
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for AdaGrad {
     /// The running sum s of squared gradients.
     type State = Matrix<T>;
@@ -242,21 +260,7 @@ impl<T: Float> Rule<T> for AdaGrad {
     #[track_caller]
     fn apply(&self, sum: &mut Matrix<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("AdaGrad", sum.shape(), x, g);
-        let (eta, epsilon) = (T::cast(self.eta), T::cast(self.epsilon));
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((x, &g), s) in x
-                    .as_mut_slice()
-                    .iter_mut()
-                    .zip(g.as_slice())
-                    .zip(sum.as_mut_slice())
-                {
-                    *s += g * g;
-                    *x -= g * eta / (s.sqrt() + epsilon);
-                }
-            },
-        );
+        self.run(sum, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -268,16 +272,7 @@ impl<T: Float> Rule<T> for AdaGrad {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("AdaGrad", sum.shape(), x, dx);
-        let (eta, epsilon) = (T::cast(self.eta), T::cast(self.epsilon));
-        vectorised(
-            #[inline(always)]
-            || {
-                for (dx, s) in dx.as_mut_slice().iter_mut().zip(sum.as_mut_slice()) {
-                    *s += *dx * *dx;
-                    *dx = *dx * eta / (s.sqrt() + epsilon);
-                }
-            },
-        );
+        self.run(sum, Target::transform(x, dx));
         Ok(())
     }
 
@@ -346,6 +341,26 @@ impl AdaDelta {
     }
 }
 
+impl AdaDelta {
+    /// Advances both running means and delivers every element's step to
+    /// `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, state: &mut AdaDeltaState<T>, target: Target<'_, T>) {
+        let (rho, epsilon) = (T::cast(self.rho), T::cast(self.epsilon));
+        let means = state
+            .mean_square_gradient
+            .as_mut_slice()
+            .iter_mut()
+            .zip(state.mean_square_step.as_mut_slice());
+        for_each_step(
+            target,
+            means,
+            #[inline(always)]
+            move |_, g, (s, d)| Self::step(rho, epsilon, g, s, d),
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for AdaDelta {
     type State = AdaDeltaState<T>;
 
@@ -359,20 +374,7 @@ impl<T: Float> Rule<T> for AdaDelta {
     #[track_caller]
     fn apply(&self, state: &mut AdaDeltaState<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("AdaDelta", state.mean_square_gradient.shape(), x, g);
-        let (rho, epsilon) = (T::cast(self.rho), T::cast(self.epsilon));
-        let means = state
-            .mean_square_gradient
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.mean_square_step.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((x, &g), (s, d)) in x.as_mut_slice().iter_mut().zip(g.as_slice()).zip(means) {
-                    *x -= Self::step(rho, epsilon, g, s, d);
-                }
-            },
-        );
+        self.run(state, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -384,20 +386,7 @@ impl<T: Float> Rule<T> for AdaDelta {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("AdaDelta", state.mean_square_gradient.shape(), x, dx);
-        let (rho, epsilon) = (T::cast(self.rho), T::cast(self.epsilon));
-        let means = state
-            .mean_square_gradient
-            .as_mut_slice()
-            .iter_mut()
-            .zip(state.mean_square_step.as_mut_slice());
-        vectorised(
-            #[inline(always)]
-            || {
-                for (dx, (s, d)) in dx.as_mut_slice().iter_mut().zip(means) {
-                    *dx = Self::step(rho, epsilon, *dx, s, d);
-                }
-            },
-        );
+        self.run(state, Target::transform(x, dx));
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Plain gradient descent and its two momentum forms.
 
-use crate::simd::flush_subnormal;
+use crate::simd::{flush_subnormal, for_each_step, Target};
 use ferroflux_linalg::{Float, Matrix};
 
 use crate::rule::{
@@ -129,6 +129,23 @@ impl Default for Momentum {
     }
 }
 
+impl Momentum {
+    /// Advances the velocity and delivers it, the step, to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, velocity: &mut Matrix<T>, target: Target<'_, T>) {
+        let (eta, rho) = (T::cast(self.eta), T::cast(self.rho));
+        for_each_step(
+            target,
+            velocity.as_mut_slice().iter_mut(),
+            #[inline(always)]
+            move |_, g, v: &mut T| {
+                *v = flush_subnormal(rho * *v + eta * g);
+                *v
+            },
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for Momentum {
     /// The velocity v.
     type State = Matrix<T>;
@@ -140,16 +157,7 @@ impl<T: Float> Rule<T> for Momentum {
     #[track_caller]
     fn apply(&self, velocity: &mut Matrix<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("Momentum", velocity.shape(), x, g);
-        let (eta, rho) = (T::cast(self.eta), T::cast(self.rho));
-        for ((x, &g), v) in x
-            .as_mut_slice()
-            .iter_mut()
-            .zip(g.as_slice())
-            .zip(velocity.as_mut_slice())
-        {
-            *v = flush_subnormal(rho * *v + eta * g);
-            *x -= *v;
-        }
+        self.run(velocity, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -161,11 +169,7 @@ impl<T: Float> Rule<T> for Momentum {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("Momentum", velocity.shape(), x, dx);
-        let (eta, rho) = (T::cast(self.eta), T::cast(self.rho));
-        for (dx, v) in dx.as_mut_slice().iter_mut().zip(velocity.as_mut_slice()) {
-            *v = flush_subnormal(rho * *v + eta * *dx);
-            *dx = *v;
-        }
+        self.run(velocity, Target::transform(x, dx));
         Ok(())
     }
 
@@ -235,6 +239,20 @@ impl Nesterov {
     }
 }
 
+impl Nesterov {
+    /// Advances the velocity and delivers every element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, velocity: &mut Matrix<T>, target: Target<'_, T>) {
+        let (eta, rho) = (T::cast(self.eta), T::cast(self.rho));
+        for_each_step(
+            target,
+            velocity.as_mut_slice().iter_mut(),
+            #[inline(always)]
+            move |_, g, v| Self::step(eta, rho, g, v),
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for Nesterov {
     /// The velocity v.
     type State = Matrix<T>;
@@ -246,15 +264,7 @@ impl<T: Float> Rule<T> for Nesterov {
     #[track_caller]
     fn apply(&self, velocity: &mut Matrix<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("Nesterov", velocity.shape(), x, g);
-        let (eta, rho) = (T::cast(self.eta), T::cast(self.rho));
-        for ((x, &g), v) in x
-            .as_mut_slice()
-            .iter_mut()
-            .zip(g.as_slice())
-            .zip(velocity.as_mut_slice())
-        {
-            *x -= Self::step(eta, rho, g, v);
-        }
+        self.run(velocity, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -266,10 +276,7 @@ impl<T: Float> Rule<T> for Nesterov {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("Nesterov", velocity.shape(), x, dx);
-        let (eta, rho) = (T::cast(self.eta), T::cast(self.rho));
-        for (dx, v) in dx.as_mut_slice().iter_mut().zip(velocity.as_mut_slice()) {
-            *dx = Self::step(eta, rho, *dx, v);
-        }
+        self.run(velocity, Target::transform(x, dx));
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use ferroflux_linalg::{Float, Matrix};
 use crate::rule::{
     check_beta, check_eta, check_shapes, eta_accessors, expect_valid, Rule, StepContext,
 };
-use crate::simd::{flush_subnormal, vectorised};
+use crate::simd::{flush_subnormal, for_each_step, Target};
 use crate::OptimError;
 
 /// Lion (Chen et al., 2023, "Symbolic Discovery of Optimization
@@ -82,6 +82,23 @@ fn sign<T: Float>(x: T) -> T {
     }
 }
 
+impl Lion {
+    /// Advances the momentum and delivers every element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, momentum: &mut Matrix<T>, target: Target<'_, T>) {
+        let (eta, beta) = (
+            T::cast(self.eta),
+            (T::cast(self.beta.0), T::cast(self.beta.1)),
+        );
+        for_each_step(
+            target,
+            momentum.as_mut_slice().iter_mut(),
+            #[inline(always)]
+            move |_, g, m| Self::step(eta, beta, g, m),
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for Lion {
     /// The momentum m.
     type State = Matrix<T>;
@@ -93,23 +110,7 @@ impl<T: Float> Rule<T> for Lion {
     #[track_caller]
     fn apply(&self, momentum: &mut Matrix<T>, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("Lion", momentum.shape(), x, g);
-        let (eta, beta) = (
-            T::cast(self.eta),
-            (T::cast(self.beta.0), T::cast(self.beta.1)),
-        );
-        vectorised(
-            #[inline(always)]
-            || {
-                for ((x, &g), m) in x
-                    .as_mut_slice()
-                    .iter_mut()
-                    .zip(g.as_slice())
-                    .zip(momentum.as_mut_slice())
-                {
-                    *x -= Self::step(eta, beta, g, m);
-                }
-            },
-        );
+        self.run(momentum, Target::apply(x, g));
     }
 
     #[track_caller]
@@ -121,18 +122,7 @@ impl<T: Float> Rule<T> for Lion {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("Lion", momentum.shape(), x, dx);
-        let (eta, beta) = (
-            T::cast(self.eta),
-            (T::cast(self.beta.0), T::cast(self.beta.1)),
-        );
-        vectorised(
-            #[inline(always)]
-            || {
-                for (dx, m) in dx.as_mut_slice().iter_mut().zip(momentum.as_mut_slice()) {
-                    *dx = Self::step(eta, beta, *dx, m);
-                }
-            },
-        );
+        self.run(momentum, Target::transform(x, dx));
         Ok(())
     }
 
