@@ -27,7 +27,7 @@ pub fn attach(builder: SimplexNmf, total: u64, label: &str) -> (SimplexNmf, Opti
     let handle = bar.clone();
     let builder = builder.callback(move |info: &IterationInfo| {
         handle.inc(1);
-        if info.iteration % 50 == 0 {
+        if info.iteration.is_multiple_of(50) {
             handle.set_message(format!("run {}, cost {:.4e}", info.restart + 1, info.cost));
         }
         ControlFlow::Continue(())
