@@ -73,6 +73,13 @@ pub struct NmfFit {
     pub converged: bool,
     /// Whether the callback stopped the fit.
     pub stopped_by_callback: bool,
+    /// The iteration limit per run.
+    pub max_iterations: usize,
+    /// The tolerance on the relative change of the cost.
+    pub tolerance: f64,
+    /// The smallest and largest value of the data the fit saw (after
+    /// per-series scaling), in the units of `W`.
+    pub data_range: [f64; 2],
     /// Wall-clock seconds of the whole fit, all restarts included.
     pub seconds: f64,
     /// The factor each series was divided by before fitting, if any.

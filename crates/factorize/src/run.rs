@@ -192,6 +192,12 @@ impl SimplexNmf {
             relative_error: f64::NAN,
             converged: run.converged,
             stopped_by_callback: run.stopped_by_callback,
+            max_iterations: s.iterations,
+            tolerance: s.tolerance,
+            data_range: [
+                problem.a.min() * problem.unit,
+                problem.a.max() * problem.unit,
+            ],
             seconds: 0.0,
             scale: problem.scale.clone(),
             objective: s.objective,

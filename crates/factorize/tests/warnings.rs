@@ -1,0 +1,217 @@
+//! `NmfFit::warnings` on real fits: basis series outside the data range on
+//! the shipped fertility data, a component that dominates no series on the
+//! Flux example's problem, the iteration limit, and the serialised form.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use ferroflux_factorize::{
+    read_series_csv, seed_problem, FitWarning, Matrix, NmfFit, SimplexNmf, BASIS_RANGE_MARGIN,
+};
+
+fn fertility() -> Matrix<f64> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/world_fertility_52x188.csv");
+    read_series_csv(&path)
+        .expect("shipped fertility data")
+        .values
+}
+
+fn kinds(warnings: &[FitWarning]) -> Vec<&'static str> {
+    warnings.iter().map(FitWarning::kind).collect()
+}
+
+#[test]
+fn fertility_bases_outside_data_range() {
+    let a = fertility();
+    let fit = SimplexNmf::new(3).fit(&a).unwrap();
+
+    // Without per-series scaling the data range is the input's own range.
+    assert_eq!(fit.data_range, [a.min(), a.max()]);
+    assert!((fit.data_range[0] - 0.836).abs() < 1e-3);
+    assert!((fit.data_range[1] - 9.22).abs() < 1e-2);
+
+    let warnings = fit.warnings();
+    assert_eq!(kinds(&warnings), ["basis_out_of_range"; 2]);
+    let components: Vec<Option<usize>> = warnings.iter().map(FitWarning::component).collect();
+    assert_eq!(components, [Some(1), Some(2)]);
+
+    let reach = BASIS_RANGE_MARGIN * (a.max() - a.min());
+    for warning in &warnings {
+        let FitWarning::BasisOutOfRange {
+            component,
+            min,
+            max,
+            data_min,
+            data_max,
+            margin,
+        } = *warning
+        else {
+            panic!("unexpected warning {warning:?}");
+        };
+        let column = fit.w.column(component);
+        assert_eq!(min, column.min());
+        assert_eq!(max, column.max());
+        assert_eq!([data_min, data_max], fit.data_range);
+        assert_eq!(margin, BASIS_RANGE_MARGIN);
+        assert!(min < data_min - reach || max > data_max + reach);
+    }
+    // Basis 2 reaches above the data and basis 3 below it.
+    assert!(fit.w.column(1).max() > a.max() + reach);
+    assert!(fit.w.column(2).min() < a.min() - reach);
+    // Basis 1 stays within the margin, so it is not reported.
+    let first = fit.w.column(0);
+    assert!(first.min() >= a.min() - reach);
+    assert!(first.max() <= a.max() + reach);
+}
+
+#[test]
+fn margin_scales_with_data_range() {
+    let fit = SimplexNmf::new(3).fit(&fertility()).unwrap();
+    // The data span 0.836 to 9.22 (range 8.38). Basis 2 reaches up to 13.1
+    // and basis 3 down to -2.56. A margin of 0.45 (3.77) covers basis 3
+    // only, and 0.5 (4.19) covers both.
+    assert_eq!(fit.warnings_with_margin(0.25), fit.warnings());
+    let wider = fit.warnings_with_margin(0.45);
+    assert_eq!(kinds(&wider), ["basis_out_of_range"]);
+    assert_eq!(wider[0].component(), Some(1));
+    assert_eq!(fit.warnings_with_margin(0.5), []);
+}
+
+#[test]
+fn basis_range_in_units_of_scaled_data() {
+    use ferroflux_factorize::Scaling;
+
+    let a = fertility();
+    let fit = SimplexNmf::new(3).scaling(Scaling::Mean).fit(&a).unwrap();
+    let scale = fit.scale.as_ref().expect("mean scaling stores the factors");
+    let mut scaled = a.clone();
+    for (mut column, &s) in scaled.column_iter_mut().zip(scale) {
+        column /= s;
+    }
+    assert!((fit.data_range[0] - scaled.min()).abs() < 1e-12);
+    assert!((fit.data_range[1] - scaled.max()).abs() < 1e-12);
+}
+
+#[test]
+fn seed_problem_has_empty_component() {
+    let fit = SimplexNmf::new(3).fit(&seed_problem(0)).unwrap();
+    let warnings = fit.warnings();
+    let empty: Vec<&FitWarning> = warnings
+        .iter()
+        .filter(|w| w.kind() == "empty_component")
+        .collect();
+    assert_eq!(empty.len(), 1, "warnings: {warnings:?}");
+    let FitWarning::EmptyComponent {
+        component,
+        total_weight,
+        weight_share,
+        largest_weight,
+    } = *empty[0]
+    else {
+        unreachable!("filtered by kind");
+    };
+    assert!(!fit.dominant_components().contains(&component));
+    let row = fit.h.row(component);
+    assert_eq!(total_weight, row.sum());
+    assert_eq!(weight_share, row.sum() / 10.0);
+    assert_eq!(largest_weight, row.max());
+    // The component still carries weight: it is mixed into every series
+    // without leading any of them.
+    assert!(weight_share > 0.1);
+    assert!(largest_weight < 0.5);
+}
+
+#[test]
+fn not_converged_only_at_iteration_limit() {
+    let a = fertility();
+
+    let limited = SimplexNmf::new(3).iterations(50).fit(&a).unwrap();
+    assert!(!limited.converged);
+    assert_eq!(limited.iterations, 50);
+    assert_eq!(limited.max_iterations, 50);
+    let warnings = limited.warnings();
+    let Some(FitWarning::NotConverged {
+        iterations,
+        last_relative_change,
+        tolerance,
+    }) = warnings
+        .iter()
+        .find(|w| w.kind() == "not_converged")
+        .cloned()
+    else {
+        panic!("no not_converged warning in {warnings:?}");
+    };
+    assert_eq!(iterations, 50);
+    assert_eq!(tolerance, 1e-6);
+    let [.., previous, last] = limited.loss_trace.as_slice() else {
+        panic!("trace of {} costs", limited.loss_trace.len());
+    };
+    assert_eq!(
+        last_relative_change,
+        (previous - last).abs() / previous.abs()
+    );
+    assert!(last_relative_change > tolerance);
+
+    let converged = SimplexNmf::new(3).fit(&a).unwrap();
+    assert!(converged.converged);
+    assert!(converged.iterations < converged.max_iterations);
+    assert!(!kinds(&converged.warnings()).contains(&"not_converged"));
+
+    // Tolerance 0 requests every iteration, so reaching the limit is expected.
+    let every = SimplexNmf::new(3)
+        .iterations(50)
+        .tolerance(0.0)
+        .fit(&a)
+        .unwrap();
+    assert_eq!(every.iterations, 50);
+    assert!(!kinds(&every.warnings()).contains(&"not_converged"));
+
+    // A callback that stops the fit early is not a convergence failure.
+    let stopped = SimplexNmf::new(3)
+        .iterations(50)
+        .callback(|info| {
+            if info.iteration == 20 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .fit(&a)
+        .unwrap();
+    assert!(stopped.stopped_by_callback);
+    assert!(!kinds(&stopped.warnings()).contains(&"not_converged"));
+}
+
+#[test]
+fn warnings_serialise_with_kind_and_message() {
+    let fit = SimplexNmf::new(3).fit(&fertility()).unwrap();
+    let warnings = fit.warnings();
+    let json = serde_json::to_value(&warnings).unwrap();
+    let first = &json[0];
+    assert_eq!(first["kind"], "basis_out_of_range");
+    // Numbered from 1, as in the messages and the pictures.
+    assert_eq!(first["component"], 2);
+    assert_eq!(first["min"], fit.w.column(1).min());
+    assert_eq!(first["max"], fit.w.column(1).max());
+    assert_eq!(first["data_min"], fit.data_range[0]);
+    assert_eq!(first["data_max"], fit.data_range[1]);
+    assert_eq!(first["margin"], BASIS_RANGE_MARGIN);
+    assert_eq!(first["message"], warnings[0].to_string());
+    assert_eq!(json[1]["component"], 3);
+
+    let text = warnings[0].to_string();
+    assert!(text.starts_with("basis 2 spans 3.43 to 13.1 while the data span 0.836 to 9.22"));
+}
+
+#[test]
+fn fit_report_includes_new_fields() {
+    let fit: NmfFit = SimplexNmf::new(3)
+        .iterations(50)
+        .fit(&seed_problem(0))
+        .unwrap();
+    let json = serde_json::to_value(&fit).unwrap();
+    assert_eq!(json["max_iterations"], 50);
+    assert_eq!(json["tolerance"], 1e-6);
+    assert_eq!(json["data_range"][0], fit.data_range[0]);
+    assert_eq!(json["data_range"][1], fit.data_range[1]);
+}
