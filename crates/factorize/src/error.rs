@@ -167,14 +167,30 @@ pub enum FactorizeError {
         cell: String,
     },
 
-    /// The CSV parser rejected the file (for example invalid UTF-8 or a broken quote).
+    /// Two series in the header row have the same name.
+    #[error("{path}, line {line}: the series name {name:?} appears in column {first_column} and again in column {second_column}; every series needs its own name, so rename one of them")]
+    DuplicateName {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number of the header row.
+        line: u64,
+        /// The repeated name.
+        name: String,
+        /// 1-based column of the first occurrence.
+        first_column: usize,
+        /// 1-based column of the second occurrence.
+        second_column: usize,
+    },
+
+    /// The CSV parser rejected the file (invalid UTF-8 is the only case with
+    /// the reader's settings).
     #[error("{path}, line {line}: {message}")]
     Csv {
         /// The file.
         path: PathBuf,
-        /// 1-based line number, 0 if unknown.
+        /// 1-based line number of the record the parser rejected.
         line: u64,
-        /// The parser's message.
+        /// The problem, with the column and the fix.
         message: String,
     },
 }

@@ -6,6 +6,7 @@
 //! file in the target folder, then renamed over the target, so a reader never
 //! sees half a file.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -44,11 +45,17 @@ pub enum Header {
 /// integers (such as years) while a later row holds a number with a decimal
 /// point or exponent. Use [`read_series_csv_with`] to state it explicitly.
 ///
+/// Positions in errors are lines of the file, counted from 1 with the header
+/// and blank lines included, and columns counted from 1.
+///
 /// # Errors
 /// [`FactorizeError::FileNotFound`] and [`FactorizeError::Io`] name the path;
 /// [`FactorizeError::EmptyFile`] if no data row is left;
 /// [`FactorizeError::RaggedRow`] names the line and both cell counts;
-/// [`FactorizeError::NonNumeric`] names the line, the column and the cell.
+/// [`FactorizeError::NonNumeric`] names the line, the column and the cell;
+/// [`FactorizeError::DuplicateName`] names a repeated series name and both
+/// of its columns; [`FactorizeError::Csv`] names the line and column of a
+/// cell that is not valid UTF-8.
 pub fn read_series_csv(path: &Path) -> Result<SeriesData, FactorizeError> {
     read_series_csv_with(path, Header::Auto)
 }
@@ -105,18 +112,42 @@ pub fn read_series_csv_with(path: &Path, header: Header) -> Result<SeriesData, F
             })?;
         }
     }
-    let names = has_header.then(|| first.cells.clone());
+    let names = if has_header {
+        check_unique_names(path, first)?;
+        Some(first.cells.clone())
+    } else {
+        None
+    };
     Ok(SeriesData { values, names })
 }
 
-/// One record of the file with its 1-based line number.
+/// Rejects a header row that names two series alike, because the names key
+/// the components' series lists and the columns of `H.csv`.
+fn check_unique_names(path: &Path, header: &Row) -> Result<(), FactorizeError> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(header.cells.len());
+    for (j, name) in header.cells.iter().enumerate() {
+        if let Some(&first) = seen.get(name.as_str()) {
+            return Err(FactorizeError::DuplicateName {
+                path: path.to_path_buf(),
+                line: header.line,
+                name: name.clone(),
+                first_column: first + 1,
+                second_column: j + 1,
+            });
+        }
+        seen.insert(name, j);
+    }
+    Ok(())
+}
+
+/// One record of the file with the 1-based line number where it starts.
 struct Row {
     line: u64,
     cells: Vec<String>,
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Row>, FactorizeError> {
-    let file = File::open(path).map_err(|source| match source.kind() {
+    let bytes = fs::read(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => FactorizeError::FileNotFound {
             path: path.to_path_buf(),
         },
@@ -130,11 +161,14 @@ fn read_rows(path: &Path) -> Result<Vec<Row>, FactorizeError> {
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(io::BufReader::new(file));
-    let mut rows = Vec::new();
+        .from_reader(bytes.as_slice());
+    let mut lines = LineCounter::new(&bytes);
+    let mut rows: Vec<Row> = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| csv_error(path, e, &mut lines))?;
+        let line = record
+            .position()
+            .map_or(lines.line, |p| lines.record_line(p.byte() as usize));
         // A line holding only whitespace parses as one empty cell: skip it.
         if record.len() == 1 && record[0].is_empty() {
             continue;
@@ -147,13 +181,74 @@ fn read_rows(path: &Path) -> Result<Vec<Row>, FactorizeError> {
     Ok(rows)
 }
 
-fn csv_error(path: &Path, error: csv::Error) -> FactorizeError {
-    let line = error.position().map_or(0, |p| p.line());
+/// Turns byte offsets into 1-based line numbers of the file. The CSV
+/// parser's own line count leaves out the blank lines it skips, so the lines
+/// are counted here from the bytes: a line ends at `\n`, `\r\n` or a lone
+/// `\r`, as it does for the parser.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// Returns the line where the record at byte `offset` starts. The parser
+    /// places a record that follows blank lines at the first blank line, so
+    /// line endings at `offset` are skipped first. Offsets must not decrease
+    /// from one call to the next.
+    fn record_line(&mut self, offset: usize) -> u64 {
+        let mut start = offset;
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        self.line_at(start)
+    }
+
+    /// Returns the line holding byte `offset`. Offsets must not decrease
+    /// from one call to the next.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let end = offset.min(self.bytes.len());
+        while self.offset < end {
+            let byte = self.bytes[self.offset];
+            let lone_return = byte == b'\r' && self.bytes.get(self.offset + 1) != Some(&b'\n');
+            if byte == b'\n' || lone_return {
+                self.line += 1;
+            }
+            self.offset += 1;
+        }
+        self.line
+    }
+}
+
+fn csv_error(path: &Path, error: csv::Error, lines: &mut LineCounter) -> FactorizeError {
+    // The parser gives the position of every record it rejects. Without one,
+    // the error is at or after the last record read.
+    let line = match error.position() {
+        Some(position) => lines.record_line(position.byte() as usize),
+        None => lines.line,
+    };
+    let message = match error.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "column {}: the cell is not valid UTF-8 after its first {} bytes; save the file \
+             as UTF-8",
+            err.field() + 1,
+            err.valid_up_to()
+        ),
+        _ => error.to_string(),
+    };
     if !error.is_io_error() {
         return FactorizeError::Csv {
             path: path.to_path_buf(),
             line,
-            message: error.to_string(),
+            message,
         };
     }
     match error.into_kind() {
@@ -268,6 +363,22 @@ fn temporary_path(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_counter_handles_every_line_ending() {
+        let text = b"a\nb\r\nc\rd\n\ne";
+        let mut lines = LineCounter::new(text);
+        assert_eq!(lines.line_at(0), 1);
+        assert_eq!(lines.line_at(2), 2); // after "\n"
+        assert_eq!(lines.line_at(5), 3); // after "\r\n"
+        assert_eq!(lines.line_at(7), 4); // after a lone "\r"
+        assert_eq!(lines.line_at(10), 6); // after a blank line
+        assert_eq!(lines.line_at(100), 6); // past the end
+
+        let mut records = LineCounter::new(b"a\n\r\n\nb");
+        assert_eq!(records.record_line(0), 1);
+        assert_eq!(records.record_line(2), 4); // skips two blank lines
+    }
 
     #[test]
     fn integer_literals() {

@@ -115,6 +115,102 @@ fn non_numeric_cell_names_line_and_column() {
 }
 
 #[test]
+fn lines_count_header_and_blank_lines() {
+    let dir = scratch("lines");
+    let text = write(&dir, "text.csv", "a,b\n\n1,2\n\n3,x\n");
+    let error = read_series_csv(&text).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            FactorizeError::NonNumeric {
+                line: 5,
+                column: 2,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let crlf = write(&dir, "crlf.csv", "a,b\r\n\r\n1,2\r\n3,x\r\n");
+    let error = read_series_csv(&crlf).unwrap_err();
+    assert!(
+        matches!(error, FactorizeError::NonNumeric { line: 4, .. }),
+        "{error}"
+    );
+    // Without a header the first line is data, and still line 1.
+    let ragged = write(&dir, "ragged.csv", "1,2\n3\n");
+    let error = read_series_csv(&ragged).unwrap_err();
+    assert!(
+        matches!(error, FactorizeError::RaggedRow { line: 2, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn duplicate_series_names_rejected() {
+    let dir = scratch("duplicate");
+    let path = write(&dir, "names.csv", "north,south,east,south\n1,2,3,4\n");
+    let error = read_series_csv(&path).unwrap_err();
+    match &error {
+        FactorizeError::DuplicateName {
+            line,
+            name,
+            first_column,
+            second_column,
+            ..
+        } => {
+            assert_eq!(*line, 1);
+            assert_eq!(name, "south");
+            assert_eq!((*first_column, *second_column), (2, 4));
+        }
+        other => panic!("expected DuplicateName, got {other}"),
+    }
+    let message = error.to_string();
+    assert!(message.contains("names.csv, line 1"), "{message}");
+    assert!(message.contains("\"south\""), "{message}");
+    assert!(
+        message.contains("column 2") && message.contains("column 4"),
+        "{message}"
+    );
+
+    // Names are compared after trimming, as they are read.
+    let spaced = write(&dir, "spaced.csv", "a, b ,b\n1,2,3\n");
+    let error = read_series_csv(&spaced).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            FactorizeError::DuplicateName {
+                first_column: 2,
+                second_column: 3,
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    // Repeated numbers in a data row are no header, so they are allowed.
+    let numbers = write(&dir, "numbers.csv", "1,1\n2,2\n");
+    assert_eq!(read_series_csv(&numbers).unwrap().names, None);
+}
+
+#[test]
+fn invalid_utf8_names_line_and_column() {
+    let dir = scratch("utf8");
+    let path = dir.join("latin1.csv");
+    fs::write(&path, b"a,b\n1,2\n3,\xe94\n").unwrap();
+    let error = read_series_csv(&path).unwrap_err();
+    assert!(
+        matches!(error, FactorizeError::Csv { line: 3, .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("latin1.csv, line 3: column 2"),
+        "{message}"
+    );
+    assert!(message.contains("UTF-8"), "{message}");
+}
+
+#[test]
 fn empty_and_header_only_files() {
     let dir = scratch("empty");
     for (name, content) in [
