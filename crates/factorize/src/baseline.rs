@@ -1,6 +1,6 @@
 //! The rank-k SVD baseline and the relative error.
 
-use ferroflux_linalg::{rank_k_svd, Matrix};
+use ferroflux_linalg::{rank_k_svd, LinalgError, Matrix};
 use serde::Serialize;
 
 use crate::fit::{dominant_rows, Sparsity};
@@ -36,14 +36,30 @@ pub struct SvdBaseline {
 ///
 /// # Errors
 /// The input errors of [`crate::SimplexNmf::fit`] (empty, non-finite,
-/// all-zero data, k outside `1..=n`), and [`FactorizeError::Svd`] if k exceeds
-/// the numerical rank of `a` or LAPACK fails.
+/// all-zero data, k outside `1..=n`), [`FactorizeError::BaselineRankTooLarge`]
+/// if k exceeds the numerical rank of `a` (at most `min(T, n)`), and
+/// [`FactorizeError::Svd`] if LAPACK fails.
 pub fn svd_baseline(a: &Matrix<f64>, k: usize) -> Result<SvdBaseline, FactorizeError> {
     validate_data(a)?;
     if k == 0 || k > a.ncols() {
         return Err(FactorizeError::InvalidRank { k, n: a.ncols() });
     }
-    let truncated = rank_k_svd(a, k)?;
+    let truncated = rank_k_svd(a, k).map_err(|error| match error {
+        LinalgError::RankTooLarge {
+            k,
+            rank,
+            rows,
+            cols,
+            tolerance,
+        } => FactorizeError::BaselineRankTooLarge {
+            k,
+            rank,
+            rows,
+            cols,
+            tolerance,
+        },
+        other => FactorizeError::Svd(other),
+    })?;
     let mut weights = truncated.vt.abs();
     for mut column in weights.column_iter_mut() {
         let total = column.sum();

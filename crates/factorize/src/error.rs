@@ -110,6 +110,21 @@ pub enum FactorizeError {
         cost: f64,
     },
 
+    /// The SVD baseline was asked for more components than the data's rank.
+    #[error("cannot compute the rank-{k} SVD baseline: the {rows}x{cols} data matrix has numerical rank {rank} (singular values above {tolerance:e}), so it has only {rank} independent directions; use k <= {rank}, or skip the baseline for this k")]
+    BaselineRankTooLarge {
+        /// The requested number of components.
+        k: usize,
+        /// The numerical rank of the data.
+        rank: usize,
+        /// Rows (time steps) of the data.
+        rows: usize,
+        /// Columns (series) of the data.
+        cols: usize,
+        /// Singular values at or below this count as zero.
+        tolerance: f64,
+    },
+
     /// The SVD behind an initialisation, the noise estimate or the baseline failed.
     #[error("the SVD of the data failed: {0}")]
     Svd(#[from] LinalgError),

@@ -331,6 +331,42 @@ fn svd_baseline_metrics() {
 // ---- error paths ----
 
 #[test]
+fn svd_baseline_rejects_k_above_rank() {
+    // `seed_problem` is an exact product of rank 3.
+    let a = seed_problem(1);
+    let error = svd_baseline(&a, 4).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            FactorizeError::BaselineRankTooLarge {
+                k: 4,
+                rank: 3,
+                rows: 20,
+                cols: 10,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("rank-4 SVD baseline"), "{message}");
+    assert!(message.contains("20x10"), "{message}");
+    assert!(message.contains("use k <= 3"), "{message}");
+    assert!(!message.contains("rank_k_svd"), "{message}");
+
+    // More components than time steps: 2 rows give rank 2 at most.
+    let short = Matrix::from_row_slice(2, 4, &[1.0, 2.0, 3.0, 4.0, 2.0, 1.0, 0.0, 5.0]);
+    let error = svd_baseline(&short, 3).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            FactorizeError::BaselineRankTooLarge { k: 3, rank: 2, .. }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
 fn rejects_empty_matrix() {
     let error = SimplexNmf::new(1).fit(&Matrix::zeros(0, 3)).unwrap_err();
     assert!(
