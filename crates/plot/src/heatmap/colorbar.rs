@@ -6,15 +6,20 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::color::ColorScale;
 use crate::render::DrawError;
-use crate::style::{self, format_tick, nice_ticks, TICK_SIZE};
+use crate::style::{self, format_tick, nice_ticks, LABEL_SIZE, TICK_SIZE};
 
 /// Width reserved right of the grid for the colour bar and its ticks.
 pub(super) const COLOR_BAR_WIDTH: u32 = 88;
 
-/// Draws a vertical colour bar with ticks, from `top` down to `bottom`.
+/// Extra width reserved for the title of the colour bar, which reads upwards.
+pub(super) const COLOR_BAR_TITLE_WIDTH: u32 = 24;
+
+/// Draws a vertical colour bar with ticks, from `top` down to `bottom`, and
+/// `title` reading upwards right of the ticks.
 pub(super) fn draw_color_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     scale: &ColorScale,
+    title: Option<&str>,
     (left, top): (i32, i32),
     bottom: i32,
 ) -> Result<(), DrawError> {
@@ -34,6 +39,7 @@ pub(super) fn draw_color_bar<DB: DrawingBackend>(
     let tick_style = style::text(TICK_SIZE, RGBColor(0, 0, 0), HPos::Left, VPos::Center);
     let tick_count = if height < 120 { 3 } else { 5 };
     let (ticks, step) = nice_ticks(low, high, tick_count);
+    let mut widest = 0;
     for tick in ticks {
         let y = if high > low {
             top + ((high - tick) / (high - low) * f64::from(height)).round() as i32
@@ -44,7 +50,20 @@ pub(super) fn draw_color_bar<DB: DrawingBackend>(
             vec![(left + BAR, y), (left + BAR + 4, y)],
             style::AXIS,
         ))?;
-        area.draw_text(&format_tick(tick, step), &tick_style, (left + BAR + 7, y))?;
+        let label = format_tick(tick, step);
+        widest = widest.max(area.estimate_text_size(&label, &tick_style)?.0 as i32);
+        area.draw_text(&label, &tick_style, (left + BAR + 7, y))?;
+    }
+
+    if let Some(title) = title {
+        let style = style::vertical(style::text(
+            LABEL_SIZE,
+            RGBColor(0, 0, 0),
+            HPos::Center,
+            VPos::Center,
+        ));
+        let x = left + BAR + 7 + widest + 14;
+        area.draw_text(title, &style, (x, (top + bottom) / 2))?;
     }
     Ok(())
 }

@@ -112,7 +112,8 @@ pub fn correlation_heatmap(
     let mut heatmap = Heatmap::new(correlation, title)
         .x_label("component")
         .y_label("component")
-        .scale(ColorScale::Diverging { limit: 1.0 });
+        .scale(ColorScale::Diverging { limit: 1.0 })
+        .color_label("correlation");
     if let Some(names) = names {
         heatmap = heatmap.row_names(names).column_names(names);
     }

@@ -13,7 +13,7 @@ use crate::style::{self, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
 use crate::validate::{self, invalid};
 use crate::PlotError;
 
-use colorbar::{draw_color_bar, COLOR_BAR_WIDTH};
+use colorbar::{draw_color_bar, COLOR_BAR_TITLE_WIDTH, COLOR_BAR_WIDTH};
 use compose::Stack;
 use labels::{approximate_width, label_step, labels, measure_max, shorten};
 
@@ -55,6 +55,7 @@ pub struct Heatmap<'a> {
     row_names: Option<&'a [String]>,
     column_names: Option<&'a [String]>,
     scale: Option<ColorScale>,
+    color_label: Option<String>,
     annotate: Option<bool>,
 }
 
@@ -71,6 +72,7 @@ impl<'a> Heatmap<'a> {
             row_names: None,
             column_names: None,
             scale: None,
+            color_label: None,
             annotate: None,
         }
     }
@@ -103,6 +105,13 @@ impl<'a> Heatmap<'a> {
     /// Sets the colour scale; by default it is sequential over the range of the values.
     pub fn scale(mut self, scale: ColorScale) -> Self {
         self.scale = Some(scale);
+        self
+    }
+
+    /// Titles the colour bar with what the colours measure, for example
+    /// "weight" or "correlation"; by default the colour bar has no title.
+    pub fn color_label(mut self, label: impl Into<String>) -> Self {
+        self.color_label = Some(label.into());
         self
     }
 
@@ -160,10 +169,19 @@ impl<'a> Heatmap<'a> {
         } else {
             TICK_SIZE as u32 + 4
         };
-        let width = 30 + row_label_width + 10 + grid_width + COLOR_BAR_WIDTH + 20;
+        let width = 30 + row_label_width + 10 + grid_width + self.color_bar_width() + 20;
         let height = 48 + grid_height + 10 + column_label_height + 34;
         let title_width = approximate_width(std::slice::from_ref(&self.title), TITLE_SIZE) + 40;
         (width.max(title_width).max(420), height)
+    }
+
+    /// Returns the width reserved right of the grid for the colour bar, its
+    /// ticks and its title.
+    fn color_bar_width(&self) -> u32 {
+        match self.color_label {
+            Some(_) => COLOR_BAR_WIDTH + COLOR_BAR_TITLE_WIDTH,
+            None => COLOR_BAR_WIDTH,
+        }
     }
 
     /// Returns whether column labels must read upwards because the widest
@@ -200,7 +218,7 @@ impl<'a> Heatmap<'a> {
         let row_labels = self.row_labels();
         let row_label_width = measure_max(area, &row_labels, &tick_style)?;
         let grid_left = 30 + row_label_width + 10;
-        let grid_right = width - COLOR_BAR_WIDTH as i32 - 20;
+        let grid_right = width - self.color_bar_width() as i32 - 20;
 
         // Vertical layout: title, grid, column labels, axis title.
         let column_labels = self.column_labels();
@@ -274,6 +292,12 @@ impl<'a> Heatmap<'a> {
         let y_title = style::vertical(axis_style);
         area.draw_text(&self.y_label, &y_title, (14, (grid_top + grid_bottom) / 2))?;
 
-        draw_color_bar(area, &scale, (grid_right + 18, grid_top), grid_bottom)
+        draw_color_bar(
+            area,
+            &scale,
+            self.color_label.as_deref(),
+            (grid_right + 18, grid_top),
+            grid_bottom,
+        )
     }
 }
