@@ -51,6 +51,16 @@ pub(crate) trait Figure {
 /// Renders `figure` in the format the extension of `path` names and writes
 /// it atomically.
 pub(crate) fn save<F: Figure>(path: &Path, figure: &F) -> Result<(), PlotError> {
+    let bytes = render(path, figure)?;
+    write_atomically(path, &bytes).map_err(|source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Renders `figure` to the bytes of a PNG or SVG file, as the extension of
+/// `path` names, without writing anything.
+pub(crate) fn render<F: Figure>(path: &Path, figure: &F) -> Result<Vec<u8>, PlotError> {
     register_font();
     let extension = path
         .extension()
@@ -65,13 +75,9 @@ pub(crate) fn save<F: Figure>(path: &Path, figure: &F) -> Result<(), PlotError> 
             })
         }
     };
-    let bytes = bytes.map_err(|DrawError(message)| PlotError::Draw {
+    bytes.map_err(|DrawError(message)| PlotError::Draw {
         path: path.to_path_buf(),
         message,
-    })?;
-    write_atomically(path, &bytes).map_err(|source| PlotError::Io {
-        path: path.to_path_buf(),
-        source,
     })
 }
 

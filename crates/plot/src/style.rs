@@ -53,6 +53,10 @@ pub(crate) fn vertical(style: TextStyle<'static>) -> TextStyle<'static> {
 
 /// Formats a tick value with as many decimals as a tick step of `step` needs.
 pub(crate) fn format_tick(value: f64, step: f64) -> String {
+    // Zero reads as "0" on any axis; "0.0e0" next to "5.0e-6" looks like a bug.
+    if value.abs() < step.abs() * 1e-9 {
+        return "0".to_string();
+    }
     let magnitude = value.abs().max(step.abs());
     if magnitude != 0.0 && !(1e-3..1e6).contains(&magnitude) {
         return format!("{value:.1e}");
@@ -95,6 +99,30 @@ pub(crate) fn nice_ticks(low: f64, high: f64, count: usize) -> (Vec<f64>, f64) {
     (ticks, step)
 }
 
+/// Returns the step plotters' mesh uses for at most `max_labels` labels on
+/// `[low, high]`, so that tick labels can be formatted with its decimals.
+///
+/// The step is the smallest 1, 2 or 5 times a power of ten that puts no
+/// more than `max_labels` of its multiples in the range, as in
+/// `compute_f64_key_points` of plotters 0.3.7.
+pub(crate) fn tick_step(low: f64, high: f64, max_labels: usize) -> f64 {
+    let span = high - low;
+    if span <= 0.0 || !span.is_finite() || max_labels == 0 {
+        return 0.0;
+    }
+    let count = |step: f64| ((high / step).floor() - (low / step).ceil() + 1.0).max(0.0);
+    let mut power = 10f64.powf(span.log10().floor() - 2.0);
+    loop {
+        for mantissa in [1.0, 2.0, 5.0] {
+            let step = mantissa * power;
+            if count(step) <= max_labels as f64 {
+                return step;
+            }
+        }
+        power *= 10.0;
+    }
+}
+
 /// Returns `[low, high]` widened by 5% on each side, or by 1 if it is a point.
 pub(crate) fn padded(low: f64, high: f64) -> (f64, f64) {
     let span = high - low;
@@ -110,6 +138,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tick_step_matches_plotters_choice() {
+        // 5.3..8.4 with at most 5 labels: 0.5 gives 6, so plotters uses 1.
+        assert_eq!(tick_step(5.3, 8.4, 5), 1.0);
+        assert_eq!(tick_step(0.0, 1.05, 11), 0.1);
+        assert_eq!(tick_step(1.0, 2000.0, 10), 200.0);
+        assert_eq!(tick_step(1.0, 2201.0, 10), 500.0);
+    }
+
+    #[test]
     fn nice_ticks_cover_unit_interval() {
         let (ticks, step) = nice_ticks(0.0, 1.0, 5);
         assert_eq!(step, 0.2);
@@ -118,7 +155,9 @@ mod tests {
 
     #[test]
     fn format_tick_drops_negative_zero() {
-        assert_eq!(format_tick(-0.0, 0.5), "0.0");
+        assert_eq!(format_tick(-0.0, 0.5), "0");
+        assert_eq!(format_tick(0.0, 5e-6), "0");
+        assert_eq!(format_tick(-1.0, 0.5), "-1.0");
         assert_eq!(format_tick(1960.0, 10.0), "1960");
         assert_eq!(format_tick(0.25, 0.05), "0.25");
     }

@@ -10,7 +10,7 @@ use crate::style;
 use crate::validate::{self, invalid};
 use crate::PlotError;
 
-pub(crate) use panel::{draw_legend, tick_step};
+pub(crate) use panel::draw_legend;
 use panel::{Line, Panel, PanelGrid};
 
 mod panel;

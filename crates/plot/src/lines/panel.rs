@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::TimeAxis;
 use crate::render::{DrawError, Figure, FONT};
-use crate::style::{self, format_tick, padded, PANEL_TITLE_SIZE, TICK_SIZE, TITLE_SIZE};
+use crate::style::{self, format_tick, padded, tick_step, PANEL_TITLE_SIZE, TICK_SIZE, TITLE_SIZE};
 
 pub(super) struct Line {
     values: Vec<f64>,
@@ -168,7 +168,7 @@ fn draw_panel<DB: DrawingBackend>(
         .y_label_area_size(54)
         .build_cartesian_2d(x_low..x_high, y_low..y_high)?;
 
-    let x_step = tick_step(x_low, x_high, 4);
+    let x_step = tick_step(x_low, x_high, 5);
     let y_step = tick_step(y_low, y_high, 5);
     let x_format = |v: &f64| format_tick(*v, x_step);
     let y_format = |v: &f64| format_tick(*v, y_step);
@@ -205,10 +205,4 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     Ok(())
-}
-
-/// Returns the step plotters' mesh will roughly use for `count` labels, for
-/// choosing the number of decimals of the tick labels.
-pub(crate) fn tick_step(low: f64, high: f64, count: usize) -> f64 {
-    style::nice_ticks(low, high, count).1
 }
