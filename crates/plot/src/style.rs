@@ -1,9 +1,10 @@
 //! Shared text styles, colours and tick formatting.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::render::FONT;
+use crate::render::{DrawError, FONT};
 
 /// Font sizes in pixels.
 pub(crate) const TITLE_SIZE: f64 = 20.0;
@@ -131,6 +132,31 @@ pub(crate) fn padded(low: f64, high: f64) -> (f64, f64) {
     } else {
         (low - 1.0, high + 1.0)
     }
+}
+
+/// Returns `label`, shortened with a trailing "…" if it is wider than
+/// `max_width` pixels in `style`.
+pub(crate) fn shorten<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    style: &TextStyle<'_>,
+    max_width: i32,
+) -> Result<String, DrawError> {
+    let fits = |text: &str| -> Result<bool, DrawError> {
+        Ok(area.estimate_text_size(text, style)?.0 as i32 <= max_width)
+    };
+    if fits(label)? {
+        return Ok(label.to_string());
+    }
+    let mut characters: Vec<char> = label.chars().collect();
+    while !characters.is_empty() {
+        characters.pop();
+        let candidate: String = characters.iter().collect::<String>() + "…";
+        if fits(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Ok("…".to_string())
 }
 
 #[cfg(test)]

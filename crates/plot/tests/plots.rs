@@ -349,3 +349,33 @@ fn figure_specific_checks_reject_bad_input() {
     let reason = invalid_reason(error_sparsity_path(&output("p.png"), &[bad_share], None));
     assert!(reason.contains("outside [0, 1]"), "{reason}");
 }
+
+#[test]
+fn long_panel_title_stays_in_its_panel() {
+    let (a, _) = elnino();
+    let two = a.columns(0, 2).into_owned();
+    let names = vec![
+        "Sea-surface temperature of the Niño 1+2 region in 1950, monthly mean".to_string(),
+        "1951".to_string(),
+    ];
+    let path = output("long_title.png");
+    LineGrid::new(&two, "Two years")
+        .names(&names)
+        .columns(2)
+        .save(&path)
+        .unwrap();
+    let image = image::open(&path).unwrap().to_rgb8();
+    // Panels are 340 pixels wide below a 70-pixel header with the legend;
+    // the panel titles sit in the first 24 rows of the panels.
+    let ink_at = |x: u32| (70..94).any(|y| image.get_pixel(x, y)[0] < 160);
+    let left_edge: Vec<u32> = (0..4).filter(|&x| ink_at(x)).collect();
+    assert!(
+        left_edge.is_empty(),
+        "title ink at the left edge: {left_edge:?}"
+    );
+    let border: Vec<u32> = (334..346).filter(|&x| ink_at(x)).collect();
+    assert!(
+        border.is_empty(),
+        "title ink across the panel border: {border:?}"
+    );
+}

@@ -39,28 +39,3 @@ pub(super) fn measure_max<DB: DrawingBackend>(
     }
     Ok(widest)
 }
-
-/// Returns `label`, shortened with a trailing "…" if it is wider than
-/// `max_width` pixels in `style`.
-pub(super) fn shorten<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    label: &str,
-    style: &TextStyle<'_>,
-    max_width: i32,
-) -> Result<String, DrawError> {
-    let fits = |text: &str| -> Result<bool, DrawError> {
-        Ok(area.estimate_text_size(text, style)?.0 as i32 <= max_width)
-    };
-    if fits(label)? {
-        return Ok(label.to_string());
-    }
-    let mut characters: Vec<char> = label.chars().collect();
-    while !characters.is_empty() {
-        characters.pop();
-        let candidate: String = characters.iter().collect::<String>() + "…";
-        if fits(&candidate)? {
-            return Ok(candidate);
-        }
-    }
-    Ok("…".to_string())
-}

@@ -9,13 +9,13 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::color::{text_color_on, ColorScale};
 use crate::render::{save, DrawError};
-use crate::style::{self, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use crate::style::{self, shorten, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
 use crate::validate::{self, invalid};
 use crate::PlotError;
 
 use colorbar::{draw_color_bar, COLOR_BAR_TITLE_WIDTH, COLOR_BAR_WIDTH};
 use compose::Stack;
-use labels::{approximate_width, label_step, labels, measure_max, shorten};
+use labels::{approximate_width, label_step, labels, measure_max};
 
 /// Length in pixels beyond which vertical column labels are shortened.
 const MAX_LABEL_LENGTH: i32 = 140;

@@ -6,7 +6,9 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::TimeAxis;
 use crate::render::{DrawError, Figure, FONT};
-use crate::style::{self, format_tick, padded, tick_step, PANEL_TITLE_SIZE, TICK_SIZE, TITLE_SIZE};
+use crate::style::{
+    self, format_tick, padded, shorten, tick_step, PANEL_TITLE_SIZE, TICK_SIZE, TITLE_SIZE,
+};
 
 pub(super) struct Line {
     values: Vec<f64>,
@@ -158,8 +160,13 @@ fn draw_panel<DB: DrawingBackend>(
     let high = all.fold(f64::NEG_INFINITY, f64::max);
     let (y_low, y_high) = padded(low, high);
 
+    // A title wider than the panel would run into its neighbours.
+    let (width, _) = area.dim_in_pixel();
+    let title_style = style::text(PANEL_TITLE_SIZE, RGBColor(0, 0, 0), HPos::Center, VPos::Top);
+    let title = shorten(area, &panel.title, &title_style, width as i32 - 12)?;
+
     let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, (FONT, PANEL_TITLE_SIZE))
+        .caption(&title, (FONT, PANEL_TITLE_SIZE))
         .margin_top(4)
         .margin_left(6)
         .margin_right(14)
