@@ -144,9 +144,29 @@ fn elnino_path_labels_are_disjoint() {
 fn ten_close_points_get_disjoint_labels() {
     let points = ten_close_points();
     for name in ["ten.png", "ten.svg"] {
-        let layout = error_sparsity_layout(&output(name), &points, Some(0.049)).unwrap();
+        let path = output(name);
+        let layout = error_sparsity_layout(&path, &points, Some(0.049)).unwrap();
         assert_readable(&layout, points.len());
+        error_sparsity_path(&path, &points, Some(0.049)).unwrap();
     }
+}
+
+#[test]
+fn corner_points_keep_labels_inside() {
+    // Eight fits at the largest error and full sparsity: the top right
+    // corner of the plot area, where labels cannot go right or up.
+    let points: Vec<TradeOffPoint> = (0..8)
+        .map(|i| TradeOffPoint {
+            prior_weight: 10f64.powi(i - 4),
+            relative_error: 0.2 + 1e-4 * f64::from(i),
+            median_max_weight: 1.0 - 0.001 * f64::from(i),
+            share_above_0_9: 1.0,
+        })
+        .collect();
+    let path = output("corner.png");
+    let layout = error_sparsity_layout(&path, &points, Some(0.01)).unwrap();
+    assert_readable(&layout, points.len());
+    error_sparsity_path(&path, &points, Some(0.01)).unwrap();
 }
 
 #[test]
