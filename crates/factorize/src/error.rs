@@ -111,7 +111,7 @@ pub enum FactorizeError {
     },
 
     /// The SVD baseline was asked for more components than the data's rank.
-    #[error("cannot compute the rank-{k} SVD baseline: the {rows}x{cols} data matrix has numerical rank {rank} (singular values above {tolerance:e}), so it has only {rank} independent directions; use k <= {rank}, or skip the baseline for this k")]
+    #[error("cannot compute the rank-{k} SVD baseline: the {rows}x{cols} data matrix has numerical rank {rank} (singular values above {tolerance:.1e}), so it has only {rank} independent directions; use k <= {rank}, or skip the baseline for this k")]
     BaselineRankTooLarge {
         /// The requested number of components.
         k: usize,

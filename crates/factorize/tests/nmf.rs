@@ -353,6 +353,17 @@ fn svd_baseline_rejects_k_above_rank() {
     assert!(message.contains("20x10"), "{message}");
     assert!(message.contains("use k <= 3"), "{message}");
     assert!(!message.contains("rank_k_svd"), "{message}");
+    // The tolerance is rounded to two significant digits.
+    let tolerance = message
+        .split("singular values above ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the message states the tolerance");
+    assert_eq!(
+        tolerance.split('e').next().map(str::len),
+        Some(3),
+        "{message}"
+    );
 
     // More components than time steps: 2 rows give rank 2 at most.
     let short = Matrix::from_row_slice(2, 4, &[1.0, 2.0, 3.0, 4.0, 2.0, 1.0, 0.0, 5.0]);
