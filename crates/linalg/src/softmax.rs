@@ -26,8 +26,10 @@ const BLOCK: usize = 256;
 /// Returns the column-wise softmax of `x`: `exp(x) ./ sum(exp(x); dims = 1)`,
 /// computed stably.
 pub fn softmax<T: Float>(x: &Matrix<T>) -> Matrix<T> {
-    let mut out = x.clone();
-    softmax_in_place(&mut out);
+    // Reading `x` into a new matrix costs one pass over memory; cloning it
+    // and working in place would cost two.
+    let mut out = Matrix::zeros(x.nrows(), x.ncols());
+    softmax_into(x, &mut out);
     out
 }
 
@@ -64,8 +66,8 @@ pub fn softmax_into<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
 /// Unlike `log.(softmax(x))` this stays finite where a probability underflows
 /// to zero: `log_softmax([0, -1000])` is `[0, -1000]`, not `[0, -inf]`.
 pub fn log_softmax<T: Float>(x: &Matrix<T>) -> Matrix<T> {
-    let mut out = x.clone();
-    log_softmax_in_place(&mut out);
+    let mut out = Matrix::zeros(x.nrows(), x.ncols());
+    log_softmax_into(x, &mut out);
     out
 }
 
@@ -99,11 +101,13 @@ pub fn log_softmax_into<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
     let columns = x.as_slice().chunks_exact(rows);
     for (src, dst) in columns.zip(out.as_mut_slice().chunks_exact_mut(rows)) {
         let lse = logsumexp_column(src);
-        dst.copy_from_slice(src);
         if lse == T::INFINITY {
+            dst.copy_from_slice(src);
             plus_infinity_column(dst, true);
         } else {
-            dst.iter_mut().for_each(|v| *v -= lse);
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = v - lse;
+            }
         }
     }
 }
