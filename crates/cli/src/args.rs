@@ -16,14 +16,15 @@ pub struct FactorizeArgs {
     pub input: Option<PathBuf>,
 
     /// Number of components k (1 <= k <= number of series).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = whole_number, allow_negative_numbers = true)]
     pub k: usize,
 
-    #[arg(long, help = setting_help("Dirichlet concentration alpha > 0 of the prior on each column of H; \
+    #[arg(long, allow_negative_numbers = true, help = setting_help("Dirichlet concentration alpha > 0 of the prior on each column of H; \
         alpha < 1 favours sparse weights", |s| s.alpha.to_string()))]
     pub alpha: Option<f64>,
 
-    #[arg(long, help = setting_help("Maximum iterations per run", |s| s.iterations.to_string()))]
+    #[arg(long, value_parser = whole_number, allow_negative_numbers = true,
+        help = setting_help("Maximum iterations per run", |s| s.iterations.to_string()))]
     pub iterations: Option<usize>,
 
     /// Seed of the random initialisation (and of the synthetic problem).
@@ -40,14 +41,19 @@ pub struct FactorizeArgs {
     #[arg(long, value_enum, default_value_t = ObjectiveArg::Gaussian)]
     pub objective: ObjectiveArg,
 
-    #[arg(long, value_name = "LAMBDA", help = setting_help("Weight lambda >= 0 of the log-prior term; \
+    #[arg(long, allow_negative_numbers = true, value_name = "LAMBDA", help = setting_help("Weight lambda >= 0 of the log-prior term; \
         0 fits on the simplex without a prior", |s| s.prior_weight.to_string()))]
     pub prior_weight: Option<f64>,
 
-    #[arg(long, value_name = "ETA", help = setting_help("Adam's step size eta > 0", |s| s.learning_rate.to_string()))]
+    #[arg(long, allow_negative_numbers = true, value_name = "MU", help = setting_help("Weight mu >= 0 of the \
+        ridge term on the basis series of the gaussian objective; larger values keep basis series \
+        inside the range of the data, 0 turns it off", |s| s.basis_ridge.to_string()))]
+    pub basis_ridge: Option<f64>,
+
+    #[arg(long, allow_negative_numbers = true, value_name = "ETA", help = setting_help("Adam's step size eta > 0", |s| s.learning_rate.to_string()))]
     pub learning_rate: Option<f64>,
 
-    #[arg(long, help = setting_help("Stop once the relative change of the cost stays below this \
+    #[arg(long, allow_negative_numbers = true, help = setting_help("Stop once the relative change of the cost stays below this \
         for 10 iterations; 0 runs every iteration", |s| s.tolerance.to_string()))]
     pub tolerance: Option<f64>,
 
@@ -55,20 +61,27 @@ pub struct FactorizeArgs {
         so series of different size count alike", |s| scaling_name(s.scaling).to_string()))]
     pub scaling: Option<ScalingArg>,
 
-    #[arg(long, help = setting_help("Number of runs from seeds seed, seed+1, ...; \
+    #[arg(long, value_parser = whole_number, allow_negative_numbers = true,
+        help = setting_help("Number of runs from seeds seed, seed+1, ...; \
         the lowest cost wins", |s| s.restarts.to_string()))]
     pub restarts: Option<usize>,
 
     #[arg(long, value_enum, help = setting_help("Starting point of W and H", |s| init_name(s.init).to_string()))]
     pub init: Option<InitArg>,
 
-    #[arg(long, value_name = "N", help = setting_help("Basis series fitted beyond k", |s| s.extra_components.to_string()))]
+    #[arg(long, value_name = "N", value_parser = whole_number, allow_negative_numbers = true,
+        help = setting_help("Basis series fitted beyond k", |s| s.extra_components.to_string()))]
     pub extra_components: Option<usize>,
 
     /// Regularisation path: comma-separated prior weights, fitted in the
     /// given order, each starting from the previous fit; writes path.png.
-    #[arg(long, value_name = "LAMBDAS", value_delimiter = ',', num_args = 1..)]
-    pub path: Option<Vec<f64>>,
+    #[arg(
+        long,
+        value_name = "LAMBDAS",
+        value_parser = prior_weights,
+        allow_hyphen_values = true
+    )]
+    pub path: Option<PriorWeights>,
 
     /// Whether the first row of --input contains series names; `auto` decides
     /// from its content.
@@ -103,7 +116,13 @@ pub struct FactorizeArgs {
     pub time_step: f64,
 
     /// Number of series drawn in series.png, from the first.
-    #[arg(long, value_name = "N", default_value_t = 12)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 12,
+        value_parser = whole_number,
+        allow_negative_numbers = true
+    )]
     pub panels: usize,
 }
 
@@ -117,6 +136,33 @@ fn setting_help(text: &str, value: impl Fn(&NmfSettings) -> String) -> String {
         value(&gaussian),
         value(&seed)
     )
+}
+
+/// Parses a count option. Negative numbers reach this parser (instead of
+/// being taken for an unknown option) so that the error names the value.
+fn whole_number(text: &str) -> Result<usize, String> {
+    text.parse().map_err(|_| {
+        "expected a whole number (0, 1, 2, ...) without a sign or decimal point".to_string()
+    })
+}
+
+/// The prior weights of `--path`, in the given order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorWeights(pub Vec<f64>);
+
+/// Parses the comma-separated numbers of `--path`. Negative numbers are
+/// accepted here, so that the range check names them.
+fn prior_weights(text: &str) -> Result<PriorWeights, String> {
+    let weights = text
+        .split(',')
+        .map(|cell| {
+            let cell = cell.trim();
+            cell.parse::<f64>().map_err(|_| {
+                format!("cannot read {cell:?} as a number; expected comma-separated numbers such as 0,0.1,1")
+            })
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    Ok(PriorWeights(weights))
 }
 
 /// Returns the `--scaling` value of `scaling`.

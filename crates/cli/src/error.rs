@@ -2,13 +2,15 @@
 
 use std::path::PathBuf;
 
-use ferroflux::factorize::FactorizeError;
+use ferroflux::factorize::{FactorizeError, NmfSettings};
+use ferroflux::linalg::LinalgError;
 use ferroflux::plot::PlotError;
 
 /// A failure of the command; the message is printed after "error: ".
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// Reading the data or fitting failed.
+    /// Reading the data or fitting failed, with a message that is already in
+    /// the command's terms.
     #[error(transparent)]
     Factorize(#[from] FactorizeError),
 
@@ -25,22 +27,24 @@ pub enum CliError {
         source: std::io::Error,
     },
 
-    /// A cell of the input is NaN or infinite.
-    #[error(
-        "{path}: data row {row}, column {column}{series} holds {value}; \
-         every cell must be a finite number, so remove or interpolate it"
-    )]
-    NonFinite {
+    /// The `--input` file cannot be used.
+    #[error("{path}{place}: {problem}")]
+    Input {
         /// The input file.
         path: PathBuf,
-        /// 1-based data row, not counting the header.
-        row: usize,
-        /// 1-based column.
-        column: usize,
-        /// " (series NAME)" if the file has a header, else empty.
-        series: String,
-        /// The value read.
-        value: f64,
+        /// ", line L, column C (series NAME)" as far as known, or empty.
+        place: String,
+        /// The problem and its fix.
+        problem: String,
+    },
+
+    /// The `--out` folder cannot receive the report.
+    #[error("cannot write the report to --out {path}: {problem}")]
+    Output {
+        /// The folder given as --out.
+        path: PathBuf,
+        /// The problem and its fix.
+        problem: String,
     },
 
     /// The --series-names file is missing or malformed.
@@ -53,13 +57,152 @@ pub enum CliError {
     },
 
     /// An option value is outside its range.
-    #[error("invalid --{option} {value}: {expected}")]
+    #[error("invalid --{option} {value}: {reason}")]
     InvalidOption {
         /// The option name without dashes.
         option: &'static str,
         /// The value given.
         value: String,
-        /// The valid range, in words.
-        expected: &'static str,
+        /// The valid range and what to do, in words.
+        reason: String,
     },
+
+    /// Per-series scaling cannot divide by a series' statistic.
+    #[error(
+        "cannot scale series {series} by its {statistic}: the {statistic} is {value:e}; \
+         use --scaling {alternative} or --scaling none"
+    )]
+    Scaling {
+        /// The series name, or "in column C" without a header.
+        series: String,
+        /// "mean" or "standard deviation".
+        statistic: &'static str,
+        /// The statistic found.
+        value: f64,
+        /// The `--scaling` value to suggest.
+        alternative: &'static str,
+    },
+
+    /// The cost became NaN or infinite.
+    #[error(
+        "the fit diverged: the cost became {cost} at iteration {iteration}; lower \
+         --learning-rate (it was {learning_rate}) or scale the series with --scaling std-dev"
+    )]
+    Diverged {
+        /// 1-based iteration.
+        iteration: usize,
+        /// The cost found.
+        cost: f64,
+        /// The step size used.
+        learning_rate: f64,
+    },
+}
+
+/// Restates an error of the SVD baseline or of a fit in the command's terms:
+/// options instead of builder methods, series names and 1-based columns
+/// instead of 0-based indices. `prior_option` is the option that set the
+/// prior weight (`prior-weight` or `path`). Errors whose message needs no
+/// change pass through.
+pub fn fit_error(
+    error: FactorizeError,
+    settings: &NmfSettings,
+    series_names: Option<&[String]>,
+    prior_option: &'static str,
+) -> CliError {
+    match error {
+        FactorizeError::InvalidRank { k, n } => invalid_k(
+            k,
+            format!(
+                "the number of components must be between 1 and the number of series, {n}; \
+                 choose --k from 1 to {n}"
+            ),
+        ),
+        FactorizeError::Svd(LinalgError::ZeroRank) => invalid_k(
+            0,
+            "the number of components must be at least 1; choose --k 1 or more".into(),
+        ),
+        FactorizeError::Svd(LinalgError::RankTooLarge {
+            k,
+            rank,
+            rows,
+            cols,
+            ..
+        })
+        | FactorizeError::BaselineRankTooLarge {
+            k,
+            rank,
+            rows,
+            cols,
+            ..
+        } => invalid_k(
+            k,
+            format!(
+                "k is larger than the rank of the data, {rank} (the data has {rows} time \
+                 steps x {cols} series), so no rank-{k} SVD exists to compare the fit with; \
+                 choose --k {rank} or less"
+            ),
+        ),
+        FactorizeError::InvalidSetting {
+            name,
+            value,
+            expected,
+        } => match option_of_setting(name, prior_option) {
+            Some(option) => CliError::InvalidOption {
+                option,
+                value,
+                reason: format!("expected {expected}"),
+            },
+            None => CliError::Factorize(FactorizeError::InvalidSetting {
+                name,
+                value,
+                expected,
+            }),
+        },
+        FactorizeError::Scaling {
+            series,
+            statistic,
+            value,
+            alternative,
+        } => CliError::Scaling {
+            series: match series_names.and_then(|names| names.get(series)) {
+                Some(name) => format!("{name} (column {})", series + 1),
+                None => format!("in column {}", series + 1),
+            },
+            statistic,
+            value,
+            alternative: if alternative == "Mean" {
+                "mean"
+            } else {
+                "std-dev"
+            },
+        },
+        FactorizeError::Diverged { iteration, cost } => CliError::Diverged {
+            iteration: iteration + 1,
+            cost,
+            learning_rate: settings.learning_rate,
+        },
+        other => CliError::Factorize(other),
+    }
+}
+
+fn invalid_k(k: usize, reason: String) -> CliError {
+    CliError::InvalidOption {
+        option: "k",
+        value: k.to_string(),
+        reason,
+    }
+}
+
+/// Returns the option that sets the library setting `name`, if there is one.
+fn option_of_setting(name: &str, prior_option: &'static str) -> Option<&'static str> {
+    match name {
+        "prior_weight" => Some(prior_option),
+        "prior_weights" => Some("path"),
+        "learning_rate" => Some("learning-rate"),
+        "basis_ridge" => Some("basis-ridge"),
+        "tolerance" => Some("tolerance"),
+        "iterations" => Some("iterations"),
+        "restarts" => Some("restarts"),
+        _ => None,
+    }
 }

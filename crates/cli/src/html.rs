@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::report::components;
-use crate::run::Outcome;
+use crate::run::{path_label, Outcome};
 use crate::summary::format_error;
 
 /// Renders index.html. Every picture is referenced by its file name in the
@@ -71,6 +71,8 @@ pub fn render(outcome: &Outcome) -> String {
         page.push_str("</table>\n");
     }
 
+    write_warnings(&mut page, outcome);
+
     // The clustering: which series each component dominates.
     for labeled in &outcome.fits {
         let _ = writeln!(
@@ -110,9 +112,43 @@ pub fn render(outcome: &Outcome) -> String {
     page
 }
 
+/// Writes the problems found in each fit (see `NmfFit::warnings`) as a
+/// table, or states that there were none.
+fn write_warnings(page: &mut String, outcome: &Outcome) {
+    let mut rows = String::new();
+    let main_fits = outcome
+        .fits
+        .iter()
+        .map(|labeled| (labeled.label.clone(), &labeled.fit));
+    let path_fits = outcome
+        .path
+        .iter()
+        .flatten()
+        .map(|point| (path_label(point.prior_weight), &point.fit));
+    for (label, fit) in main_fits.chain(path_fits) {
+        for warning in fit.warnings() {
+            let _ = writeln!(
+                rows,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&label),
+                escape(warning.kind()),
+                escape(&warning.to_string())
+            );
+        }
+    }
+    page.push_str("<h2>Warnings</h2>\n");
+    if rows.is_empty() {
+        page.push_str("<p>No problems were found in the fits.</p>\n");
+        return;
+    }
+    page.push_str("<p>Problems that make a fit hard to read as shares of basis series.</p>\n<table class=\"warnings\">\n<tr><th>fit</th><th>kind</th><th>message</th></tr>\n");
+    page.push_str(&rows);
+    page.push_str("</table>\n");
+}
+
 const STYLE: &str = "body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
-th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}figure{margin:1.5em 0}figcaption{color:#555}";
+th{background:#f3f3f3}table.warnings td{background:#fff8e1}img{max-width:100%;border:1px solid #eee}figure{margin:1.5em 0}figcaption{color:#555}";
 
 /// Describes a picture by its file name.
 fn caption(file: &str) -> String {

@@ -3,6 +3,7 @@
 mod args;
 mod dataset;
 mod error;
+mod folder;
 mod html;
 mod progress;
 mod report;

@@ -1,6 +1,6 @@
 //! report.json: the numbers of a run in machine-readable form.
 
-use ferroflux::factorize::{NmfFit, NmfSettings, Sparsity};
+use ferroflux::factorize::{FitWarning, NmfFit, NmfSettings, Sparsity};
 use serde::Serialize;
 
 use crate::run::{LabeledFit, Outcome};
@@ -44,6 +44,7 @@ struct FitSummary<'a> {
     scale: Option<&'a [f64]>,
     components: Vec<Component>,
     redundant_pairs: Vec<RedundantPair>,
+    warnings: Vec<FitWarning>,
     files: FitFiles,
 }
 
@@ -77,6 +78,7 @@ struct PathSummary {
     sparsity: Sparsity,
     iterations: usize,
     seconds: f64,
+    warnings: Vec<FitWarning>,
 }
 
 /// Returns the series each component of `fit` dominates, by name, the
@@ -123,6 +125,7 @@ pub fn render(outcome: &Outcome) -> String {
                     sparsity: p.sparsity,
                     iterations: p.fit.iterations,
                     seconds: p.fit.seconds,
+                    warnings: p.fit.warnings(),
                 })
                 .collect()
         }),
@@ -157,6 +160,7 @@ fn fit_summary<'a>(labeled: &'a LabeledFit, outcome: &Outcome) -> FitSummary<'a>
                 correlation: r,
             })
             .collect(),
+        warnings: fit.warnings(),
         files: FitFiles {
             w: format!("W{}.csv", labeled.suffix),
             h: format!("H{}.csv", labeled.suffix),

@@ -1,6 +1,5 @@
 //! `ferroflux factorize`: fit, write the report folder, print a summary.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use ferroflux::factorize::{
@@ -14,7 +13,8 @@ use ferroflux::plot::{
 
 use crate::args::{FactorizeArgs, ObjectiveArg};
 use crate::dataset::Dataset;
-use crate::error::CliError;
+use crate::error::{fit_error, CliError};
+use crate::folder::StagedFolder;
 use crate::{html, progress, report, summary};
 
 /// One NMF fit with the settings that produced it and how files name it.
@@ -43,7 +43,7 @@ pub struct Outcome {
     pub fits: Vec<LabeledFit>,
     /// The regularisation path, if --path was given.
     pub path: Option<Vec<PathPoint>>,
-    /// The folder written to.
+    /// The folder written to, as given by --out.
     pub out: PathBuf,
     /// The files written, relative to `out`, in order.
     pub files: Vec<String>,
@@ -53,9 +53,15 @@ pub struct Outcome {
 pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
     check_options(args)?;
     let data = Dataset::load(args)?;
-    let svd = svd_baseline(&data.values, args.k)?;
-
+    check_time_axis(args, data.values.nrows())?;
+    let names = data.header.as_deref();
     let builder = builder_from(args);
+    let settings = builder.settings();
+    let svd = svd_baseline(&data.values, args.k)
+        .map_err(|e| fit_error(e, &settings, names, "prior-weight"))?;
+    // Checked before the fits, which may take minutes, and again on install.
+    let staged = StagedFolder::create(&args.out)?;
+
     let main_label = match args.objective {
         ObjectiveArg::Gaussian => "simplex NMF, default objective",
         ObjectiveArg::Seed => "simplex NMF, Seed objective",
@@ -67,7 +73,7 @@ pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
         fits.push(fit(preset, &data, label, "_seed_objective")?);
     }
     let path = match &args.path {
-        Some(weights) => Some(regularisation_path(builder, &data, weights)?),
+        Some(weights) => Some(regularisation_path(builder, &data, &weights.0)?),
         None => None,
     };
 
@@ -80,7 +86,8 @@ pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
         files: Vec::new(),
         data,
     };
-    write_report_folder(&mut outcome, args)?;
+    write_report_folder(&mut outcome, staged.path(), args)?;
+    staged.install()?;
     print!("{}", summary::render(&outcome));
     Ok(())
 }
@@ -91,24 +98,52 @@ fn check_options(args: &FactorizeArgs) -> Result<(), CliError> {
         return Err(CliError::InvalidOption {
             option: "panels",
             value: "0".into(),
-            expected: "at least 1 series to draw",
+            reason: "expected at least 1 series to draw".into(),
         });
+    }
+    // The fits before the path take long, so its weights are checked first.
+    for &lambda in args.path.iter().flat_map(|weights| &weights.0) {
+        if !(lambda.is_finite() && lambda >= 0.0) {
+            return Err(CliError::InvalidOption {
+                option: "path",
+                value: format!("{lambda:?}"),
+                reason: "every prior weight must be a finite number >= 0".into(),
+            });
+        }
     }
     if !args.time_start.is_finite() {
         return Err(CliError::InvalidOption {
             option: "time-start",
-            value: args.time_start.to_string(),
-            expected: "a finite number",
+            value: format!("{:?}", args.time_start),
+            reason: "expected a finite number".into(),
         });
     }
     if !args.time_step.is_finite() || args.time_step == 0.0 {
         return Err(CliError::InvalidOption {
             option: "time-step",
-            value: args.time_step.to_string(),
-            expected: "a finite number other than 0",
+            value: format!("{:?}", args.time_step),
+            reason: "expected a finite number other than 0".into(),
         });
     }
     Ok(())
+}
+
+/// Rejects a time axis whose last time overflows, which the pictures cannot
+/// place.
+fn check_time_axis(args: &FactorizeArgs, rows: usize) -> Result<(), CliError> {
+    let last = args.time_start + args.time_step * rows.saturating_sub(1) as f64;
+    if last.is_finite() {
+        return Ok(());
+    }
+    Err(CliError::InvalidOption {
+        option: "time-step",
+        value: format!("{:?}", args.time_step),
+        reason: format!(
+            "the time of row {rows}, --time-start + {} x --time-step, is {last}; choose a \
+             smaller --time-start or --time-step",
+            rows.saturating_sub(1)
+        ),
+    })
 }
 
 /// Builds the main fit's settings: the chosen objective's preset, then every
@@ -139,6 +174,9 @@ fn builder_from(args: &FactorizeArgs) -> SimplexNmf {
     if let Some(lambda) = args.prior_weight {
         builder = builder.prior_weight(lambda);
     }
+    if let Some(mu) = args.basis_ridge {
+        builder = builder.basis_ridge(mu);
+    }
     if let Some(eta) = args.learning_rate {
         builder = builder.learning_rate(eta);
     }
@@ -164,11 +202,14 @@ fn fit(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let fit =
+        result.map_err(|e| fit_error(e, &settings, data.header.as_deref(), "prior-weight"))?;
+    print_warnings(&fit, &label);
     Ok(LabeledFit {
         label,
         suffix,
         settings,
-        fit: result?,
+        fit,
     })
 }
 
@@ -185,16 +226,32 @@ fn regularisation_path(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(result?)
+    let points = result.map_err(|e| fit_error(e, &settings, data.header.as_deref(), "path"))?;
+    for point in &points {
+        print_warnings(&point.fit, &path_label(point.prior_weight));
+    }
+    Ok(points)
 }
 
-/// Writes W.csv, H.csv, the pictures, report.json and index.html into `--out`.
-fn write_report_folder(outcome: &mut Outcome, args: &FactorizeArgs) -> Result<(), CliError> {
-    let out = outcome.out.clone();
-    fs::create_dir_all(&out).map_err(|source| CliError::Write {
-        path: out.clone(),
-        source,
-    })?;
+/// Returns the name of the fit with prior weight `lambda` on the path.
+pub fn path_label(lambda: f64) -> String {
+    format!("regularisation path, prior weight {lambda}")
+}
+
+/// Prints the problems found in `fit` on stderr, naming the fit.
+fn print_warnings(fit: &NmfFit, label: &str) {
+    for warning in fit.warnings() {
+        eprintln!("warning: {warning} (in {label})");
+    }
+}
+
+/// Writes W.csv, H.csv, the pictures, report.json and index.html into the
+/// empty folder `out`.
+fn write_report_folder(
+    outcome: &mut Outcome,
+    out: &Path,
+    args: &FactorizeArgs,
+) -> Result<(), CliError> {
     let axis = TimeAxis::new(args.time_label.clone(), args.time_start, args.time_step);
     let mut files = Vec::new();
 
@@ -223,7 +280,7 @@ fn write_report_folder(outcome: &mut Outcome, args: &FactorizeArgs) -> Result<()
     files.push(name);
 
     for labeled in &outcome.fits {
-        draw_fit_pictures(&out, labeled, outcome, &axis, &mut files)?;
+        draw_fit_pictures(out, labeled, outcome, &axis, &mut files)?;
     }
 
     if let Some(path) = &outcome.path {

@@ -22,12 +22,21 @@ fn scratch(name: &str) -> PathBuf {
     folder
 }
 
+/// Returns the path of a data file of this crate's tests.
 fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
+    crate_path("tests/data", name)
+}
+
+/// Returns the path of a data file of the factorize crate.
+fn factorize_data(name: &str) -> String {
+    crate_path("../factorize/data", name)
+}
+
+fn crate_path(folder: &str, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(folder)
+        .join(name);
+    path.display().to_string()
 }
 
 fn stdout(output: &Output) -> String {
@@ -68,6 +77,49 @@ fn assert_png(path: &Path) {
     );
 }
 
+/// Runs `ferroflux factorize` with `args` and `--out out`, asserts that it
+/// succeeded and returns its output.
+fn factorize(out: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["factorize", "--out", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let output = ferroflux(&all);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    output
+}
+
+/// Returns the text of `name` in `folder`.
+fn read_text(folder: &Path, name: &str) -> String {
+    let path = folder.join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Writes `contents` into the file `name` of a fresh folder for `test` and
+/// returns the folder and the file.
+fn input_file(test: &str, name: &str, contents: &str) -> (PathBuf, PathBuf) {
+    let folder = scratch(test);
+    let file = folder.join(name);
+    std::fs::write(&file, contents).unwrap();
+    (folder, file)
+}
+
+/// Runs `ferroflux factorize` with `args` and `--out out`, expects it to
+/// fail and returns stderr.
+fn factorize_fails(out: &Path, args: &[&str]) -> String {
+    let mut all = vec!["factorize", "--out", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    failure(&all)
+}
+
+/// Runs `ferroflux factorize --input input` with `extra` options and the
+/// folder `report` beside `input` as `--out`, expects the run to fail and
+/// returns stderr.
+fn input_fails(input: &Path, extra: &[&str]) -> String {
+    let out = input.parent().unwrap().join("report");
+    let mut args = vec!["--input", input.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    factorize_fails(&out, &args)
+}
+
 /// Runs the binary expecting failure and returns stderr.
 fn failure(args: &[&str]) -> String {
     let output = ferroflux(args);
@@ -86,10 +138,13 @@ fn failure(args: &[&str]) -> String {
 #[test]
 fn default_run_fits_synthetic_problem_twice() {
     let out = scratch("default");
-    let output = ferroflux(&["factorize", "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "stderr: {}", stderr(&output));
-    // stderr is a pipe here, so the progress bar of the 2000-iteration fit stays off.
-    assert!(output.stderr.is_empty(), "stderr: {}", stderr(&output));
+    let output = factorize(&out, &[]);
+    // stderr is a pipe here, so the progress bar of the 2000-iteration fit
+    // stays off and stderr holds only the warnings of the two fits.
+    let printed = stderr(&output);
+    for line in printed.lines() {
+        assert!(line.starts_with("warning: "), "stderr line: {line}");
+    }
 
     let text = stdout(&output);
     assert!(
@@ -127,6 +182,11 @@ fn default_run_fits_synthetic_problem_twice() {
     assert_eq!(fits[1]["settings"]["objective"], "Seed");
     assert!(fits[0]["relative_error"].as_f64().unwrap() < 0.05);
     assert!(fits[0]["seconds"].as_f64().unwrap() > 0.0);
+    let reported: usize = fits
+        .iter()
+        .map(|fit| fit["warnings"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(printed.lines().count(), reported, "warnings: {printed}");
 
     for picture in [
         "series",
@@ -139,7 +199,7 @@ fn default_run_fits_synthetic_problem_twice() {
     ] {
         assert_png(&out.join(format!("{picture}.png")));
     }
-    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let page = read_text(&out, "index.html");
     assert!(
         page.contains("<img src=\"weights.png\""),
         "index.html lacks the weights picture"
@@ -154,22 +214,21 @@ fn default_run_fits_synthetic_problem_twice() {
 fn elnino_csv_keeps_years_as_names() {
     let out = scratch("elnino");
     let input = data("elnino_sst_monthly_12x61.csv");
-    let output = ferroflux(&[
-        "factorize",
-        "--input",
-        &input,
-        "--k",
-        "3",
-        "--iterations",
-        "800",
-        "--time-label",
-        "month",
-        "--time-start",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let output = factorize(
+        &out,
+        &[
+            "--input",
+            &input,
+            "--k",
+            "3",
+            "--iterations",
+            "800",
+            "--time-label",
+            "month",
+            "--time-start",
+            "1",
+        ],
+    );
     let text = stdout(&output);
     assert!(text.contains("12 time steps x 61 series"), "{text}");
     assert!(
@@ -177,14 +236,14 @@ fn elnino_csv_keeps_years_as_names() {
         "only one NMF fit with --input: {text}"
     );
 
-    let h = std::fs::read_to_string(out.join("H.csv")).unwrap();
+    let h = read_text(&out, "H.csv");
     let mut lines = h.lines();
     assert!(
         lines.next().unwrap().starts_with("1950,1951,1952"),
         "H.csv header"
     );
     assert_eq!(lines.count(), 3);
-    let w = std::fs::read_to_string(out.join("W.csv")).unwrap();
+    let w = read_text(&out, "W.csv");
     let first: Vec<&str> = w.lines().next().unwrap().split(',').collect();
     assert_eq!(first.len(), 3, "W.csv has one number per component");
     assert!(
@@ -200,43 +259,41 @@ fn elnino_csv_keeps_years_as_names() {
         .map(|c| c["series"].as_array().unwrap().len())
         .sum();
     assert_eq!(total, 61, "every year belongs to one component");
-    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let page = read_text(&out, "index.html");
     assert!(page.contains("1997"), "index.html names the years");
 }
 
 #[test]
 fn series_names_file_renames_series() {
-    let out = scratch("names");
-    let names = out.join("names.csv");
-    std::fs::write(
-        &names,
+    let (folder, names) = input_file(
+        "names",
+        "names.csv",
         "code,name\n1997,\"1997, El Niño\"\n1998,1998 (El Niño)\n",
-    )
-    .unwrap();
+    );
+    let out = folder.join("report");
     let input = data("elnino_sst_monthly_12x61.csv");
-    let output = ferroflux(&[
-        "factorize",
-        "--input",
-        &input,
-        "--iterations",
-        "300",
-        "--series-names",
-        names.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let output = factorize(
+        &out,
+        &[
+            "--input",
+            &input,
+            "--iterations",
+            "300",
+            "--series-names",
+            names.to_str().unwrap(),
+        ],
+    );
     assert!(
         stderr(&output).contains("59 of 61 series names"),
         "{}",
         stderr(&output)
     );
-    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let page = read_text(&out, "index.html");
     assert!(
         page.contains("1997, El Niño"),
         "index.html uses the mapped name"
     );
-    let h = std::fs::read_to_string(out.join("H.csv")).unwrap();
+    let h = read_text(&out, "H.csv");
     assert!(
         h.starts_with("1950,"),
         "H.csv keeps the header of the input"
@@ -247,20 +304,19 @@ fn series_names_file_renames_series() {
 fn regularisation_path_on_scaled_employment() {
     let out = scratch("path");
     let input = data("us_employment_120x22.csv");
-    let output = ferroflux(&[
-        "factorize",
-        "--input",
-        &input,
-        "--scaling",
-        "mean",
-        "--iterations",
-        "400",
-        "--path",
-        "0,0.1,1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let output = factorize(
+        &out,
+        &[
+            "--input",
+            &input,
+            "--scaling",
+            "mean",
+            "--iterations",
+            "400",
+            "--path",
+            "0,0.1,1",
+        ],
+    );
     assert!(
         stdout(&output).contains("regularisation path"),
         "{}",
@@ -272,7 +328,7 @@ fn regularisation_path_on_scaled_employment() {
     assert_eq!(path[2]["prior_weight"], 1.0);
     assert_eq!(report["nmf"][0]["scale"].as_array().unwrap().len(), 22);
     assert_png(&out.join("path.png"));
-    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let page = read_text(&out, "index.html");
     assert!(
         page.contains("<h2>Regularisation path</h2>"),
         "index.html lacks the path table"
@@ -280,84 +336,13 @@ fn regularisation_path_on_scaled_employment() {
 }
 
 #[test]
-fn ragged_row_names_line() {
-    let folder = scratch("ragged");
-    let file = folder.join("ragged.csv");
-    std::fs::write(&file, "a,b,c\n1,2,3\n4,5\n").unwrap();
-    let message = failure(&[
-        "factorize",
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
-    assert!(message.contains("line 3"), "{message}");
-    assert!(message.contains("expected 3 cells"), "{message}");
-    assert!(message.contains("found 2"), "{message}");
-}
-
-#[test]
-fn non_numeric_cell_names_line_and_column() {
-    let folder = scratch("non-numeric");
-    let file = folder.join("text.csv");
-    std::fs::write(&file, "a,b\n1.5,2.5\n3.5,abc\n").unwrap();
-    let message = failure(&[
-        "factorize",
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
-    assert!(message.contains("line 3, column 2"), "{message}");
-    assert!(message.contains("\"abc\""), "{message}");
-}
-
-#[test]
-fn empty_file_is_reported() {
-    let folder = scratch("empty");
-    let file = folder.join("empty.csv");
-    std::fs::write(&file, "").unwrap();
-    let message = failure(&[
-        "factorize",
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
-    assert!(message.contains("empty.csv"), "{message}");
-    assert!(message.contains("no data rows"), "{message}");
-}
-
-#[test]
 fn missing_file_is_reported() {
     let folder = scratch("missing");
     let file = folder.join("no-such-file.csv");
-    let message = failure(&[
-        "factorize",
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
+    let message = input_fails(&file, &[]);
     assert!(message.contains("file not found"), "{message}");
     assert!(message.contains("no-such-file.csv"), "{message}");
-    assert!(!folder.join("report.json").exists());
-}
-
-#[test]
-fn invalid_k_is_reported() {
-    let folder = scratch("bad-k");
-    let input = data("elnino_sst_monthly_12x61.csv");
-    let message = failure(&[
-        "factorize",
-        "--input",
-        &input,
-        "--k",
-        "0",
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
-    assert!(message.contains("k = 0"), "{message}");
+    assert!(!folder.join("report").exists());
 }
 
 #[test]
@@ -367,21 +352,305 @@ fn backend_subcommand_prints_blas() {
     assert!(stdout(&output).contains("thread"), "{}", stdout(&output));
 }
 
+/// Escapes text as index.html does.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Returns the names in `folder`, sorted.
+fn entries(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Returns each file of `folder` with its bytes, sorted by name.
+fn snapshot(folder: &Path) -> Vec<(String, Vec<u8>)> {
+    entries(folder)
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(folder.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect()
+}
+
+/// Asserts that `folder` contains exactly `kept`, so that no temporary
+/// folder of a run is left beside a report.
+fn assert_only(folder: &Path, kept: &[&str]) {
+    assert_eq!(entries(folder), kept, "entries of {}", folder.display());
+}
+
 #[test]
-fn nan_cell_names_row_and_series() {
-    let folder = scratch("nan");
-    let file = folder.join("nan.csv");
-    std::fs::write(&file, "north,south\n1.5,2.5\n3.5,NaN\n").unwrap();
-    let message = failure(&[
-        "factorize",
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
+fn fertility_warnings_reach_every_output() {
+    let out = scratch("warnings").join("report");
+    let input = factorize_data("world_fertility_52x188.csv");
+    let output = factorize(&out, &["--input", &input, "--path", "0,1"]);
+    let printed = stderr(&output);
+    let report = report(&out);
+    let page = read_text(&out, "index.html");
+
+    let main = report["nmf"][0]["warnings"].as_array().unwrap();
     assert!(
-        message.contains("data row 2, column 2 (series south)"),
-        "{message}"
+        main.iter().any(|w| w["kind"] == "basis_out_of_range"),
+        "report.json warnings: {main:?}"
     );
-    assert!(message.contains("NaN"), "{message}");
+    let path = report["path"].as_array().unwrap();
+    let mut all = main.clone();
+    for point in path {
+        all.extend(point["warnings"].as_array().unwrap().iter().cloned());
+    }
+    for warning in &all {
+        let message = warning["message"].as_str().unwrap();
+        assert!(
+            printed.contains(&format!("warning: {message}")),
+            "stderr lacks {message:?}: {printed}"
+        );
+        assert!(
+            page.contains(&escape_html(message)),
+            "index.html lacks {message:?}"
+        );
+    }
+    let lines = printed.lines().filter(|l| l.starts_with("warning: "));
+    assert_eq!(lines.count(), all.len(), "stderr: {printed}");
+    assert!(
+        page.contains("<h2>Warnings</h2>"),
+        "index.html lacks warnings"
+    );
+}
+
+#[test]
+fn reused_out_drops_stale_files() {
+    let folder = scratch("reuse");
+    let out = folder.join("report");
+    let input = data("elnino_sst_monthly_12x61.csv");
+    factorize(
+        &out,
+        &["--input", &input, "--iterations", "100", "--path", "0,1"],
+    );
+    assert_png(&out.join("path.png"));
+
+    factorize(&out, &["--input", &input, "--iterations", "100"]);
+    assert!(
+        !out.join("path.png").exists(),
+        "path.png of the earlier run is left"
+    );
+    let report = report(&out);
+    let mut listed: Vec<String> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        entries(&out),
+        listed,
+        "the folder holds exactly the listed files"
+    );
+    assert_only(&folder, &["report"]);
+}
+
+#[test]
+fn out_with_foreign_file_is_rejected() {
+    let folder = scratch("foreign");
+    let out = folder.join("report");
+    let input = data("elnino_sst_monthly_12x61.csv");
+    factorize(&out, &["--input", &input, "--iterations", "100"]);
+    std::fs::write(out.join("notes.txt"), "keep me").unwrap();
+    let before = snapshot(&out);
+
+    let args = ["--input", &input, "--iterations", "100", "--k", "2"];
+    let message = factorize_fails(&out, &args);
+    assert!(message.contains("notes.txt"), "{message}");
+    assert!(message.contains("choose another --out"), "{message}");
+    assert_eq!(snapshot(&out), before, "the folder was changed");
+    assert_only(&folder, &["report"]);
+}
+
+#[test]
+fn failed_run_keeps_previous_report() {
+    let folder = scratch("failed-run");
+    let out = folder.join("report");
+    let input = data("elnino_sst_monthly_12x61.csv");
+    factorize(&out, &["--input", &input, "--iterations", "100"]);
+    let before = snapshot(&out);
+
+    // The option is checked by the fit, after the temporary folder exists.
+    let message = factorize_fails(&out, &["--input", &input, "--alpha", "-1"]);
+    assert!(message.contains("alpha = -1"), "{message}");
+    assert_eq!(snapshot(&out), before, "the folder was changed");
+    assert_only(&folder, &["report"]);
+}
+
+#[test]
+fn out_that_is_a_file_is_rejected() {
+    let (folder, file) = input_file("out-file", "taken", "not a folder");
+    let input = data("elnino_sst_monthly_12x61.csv");
+    let message = factorize_fails(&file, &["--input", &input]);
+    assert!(message.contains("is a file, not a folder"), "{message}");
+    assert_eq!(read_text(&folder, "taken"), "not a folder");
+    assert_only(&folder, &["taken"]);
+}
+
+#[test]
+fn negative_numbers_reach_range_checks() {
+    let out = scratch("negative").join("report");
+    let cases = [
+        (["--alpha", "-1"], "alpha = -1", "> 0"),
+        (
+            ["--learning-rate", "-0.5"],
+            "invalid --learning-rate -0.5",
+            "> 0",
+        ),
+        (
+            ["--prior-weight", "-2"],
+            "invalid --prior-weight -2",
+            ">= 0",
+        ),
+        (["--path", "-1,0"], "invalid --path -1", ">= 0"),
+        (["--path", "0,-1"], "invalid --path -1", ">= 0"),
+    ];
+    for (option, value, range) in cases {
+        let message = factorize_fails(&out, &option);
+        assert!(message.contains(value), "{option:?}: {message}");
+        assert!(message.contains(range), "{option:?}: {message}");
+    }
+}
+
+#[test]
+fn negative_count_names_value() {
+    let output = ferroflux(&["factorize", "--k", "-1"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("'-1'"), "{message}");
+    assert!(message.contains("whole number"), "{message}");
+}
+
+/// One bad `--input` file and the parts its error message must contain.
+struct BadInput {
+    name: &'static str,
+    contents: &'static str,
+    extra: &'static [&'static str],
+    expected: &'static [&'static str],
+}
+
+#[test]
+fn bad_input_messages_name_value_place_and_fix() {
+    let cases = [
+        BadInput {
+            name: "empty.csv",
+            contents: "",
+            extra: &[],
+            expected: &[
+                "empty.csv: the file is empty",
+                "write one row of numbers per time step",
+            ],
+        },
+        BadInput {
+            name: "header-only.csv",
+            contents: "a,b\n",
+            extra: &[],
+            expected: &["no data rows", "one column per series"],
+        },
+        BadInput {
+            name: "ragged.csv",
+            contents: "a,b,c\n1,2,3\n4,5\n",
+            extra: &[],
+            expected: &[
+                "ragged.csv, line 3",
+                "found 2 cells",
+                "has 3",
+                "give every row",
+            ],
+        },
+        BadInput {
+            name: "text.csv",
+            contents: "a,b\n1.5,2.5\n3.5,abc\n",
+            extra: &[],
+            expected: &[
+                "text.csv, line 3, column 2 (series b)",
+                "\"abc\"",
+                "correct the cell",
+            ],
+        },
+        BadInput {
+            name: "nan.csv",
+            contents: "north,south\n1.5,2.5\n\n3.5,NaN\n",
+            extra: &[],
+            expected: &[
+                "nan.csv, line 4, column 2 (series south)",
+                "NaN",
+                "interpolating",
+            ],
+        },
+        BadInput {
+            name: "k-zero.csv",
+            contents: "a,b\n1.5,2.5\n3.5,1.5\n",
+            extra: &["--k", "0"],
+            expected: &[
+                "invalid --k 0",
+                "between 1 and the number of series, 2",
+                "choose --k from 1 to 2",
+            ],
+        },
+        BadInput {
+            name: "k-above-series.csv",
+            contents: "a,b\n1.5,2.5\n3.5,1.5\n",
+            extra: &["--k", "3"],
+            expected: &[
+                "invalid --k 3",
+                "number of series, 2",
+                "choose --k from 1 to 2",
+            ],
+        },
+        BadInput {
+            name: "k-above-rank.csv",
+            contents: "a,b,c\n1.5,2.5,1\n3.5,1.5,2\n",
+            extra: &["--k", "3"],
+            expected: &[
+                "invalid --k 3",
+                "rank of the data, 2",
+                "choose --k 2 or less",
+            ],
+        },
+    ];
+    for case in &cases {
+        let (_, file) = input_file("bad-input", case.name, case.contents);
+        let message = input_fails(&file, case.extra);
+        for part in case.expected {
+            assert!(
+                message.contains(part),
+                "{}: {part:?} missing in {message}",
+                case.name
+            );
+        }
+        for internal in ["rank_k_svd", "Scaling::", "0-based"] {
+            assert!(!message.contains(internal), "{}: {message}", case.name);
+        }
+    }
+}
+
+#[test]
+fn folder_as_input_is_reported() {
+    let folder = scratch("folder-input");
+    let message = input_fails(&folder.join("."), &[]);
+    assert!(message.contains("is a folder"), "{message}");
+    assert!(message.contains("--input takes a CSV file"), "{message}");
+}
+
+#[test]
+fn overflowing_time_axis_is_rejected() {
+    let out = scratch("time-axis").join("report");
+    let args = ["--time-start", "1e308", "--time-step", "1e308"];
+    let message = factorize_fails(&out, &args);
+    assert!(message.contains("invalid --time-step 1e308"), "{message}");
+    assert!(message.contains("inf"), "{message}");
 }

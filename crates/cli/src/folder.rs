@@ -1,0 +1,226 @@
+//! The report folder appears whole or not at all: a run writes every file
+//! into a fresh temporary folder beside `--out` and renames it into place
+//! when all of them are written. A run that fails leaves `--out` as it was.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::CliError;
+
+/// Endings of the files a report consists of. Only such files, listed in
+/// the report.json of the folder, are ever replaced.
+const REPORT_ENDINGS: [&str; 4] = [".csv", ".png", ".json", ".html"];
+
+/// A temporary folder that becomes `--out` on [`StagedFolder::install`] and
+/// is removed if it is dropped before that, on an error or a panic.
+#[derive(Debug)]
+pub struct StagedFolder {
+    /// `--out` as given, for messages.
+    out: PathBuf,
+    /// `--out` with its parent resolved, so that renames stay in one folder.
+    target: PathBuf,
+    /// The folder the files are written into.
+    temporary: PathBuf,
+    installed: bool,
+}
+
+impl StagedFolder {
+    /// Checks that `out` is missing or an earlier report folder, then creates
+    /// an empty temporary folder beside it (creating missing parents).
+    pub fn create(out: &Path) -> Result<Self, CliError> {
+        let target = resolve(out)?;
+        check_replaceable(out, &target)?;
+        let temporary = create_sibling(&target, "tmp").map_err(|source| CliError::Output {
+            path: out.to_path_buf(),
+            problem: format!(
+                "cannot create a temporary folder beside it: {source}; choose an --out in a \
+                 folder you can write to"
+            ),
+        })?;
+        Ok(StagedFolder {
+            out: out.to_path_buf(),
+            target,
+            temporary,
+            installed: false,
+        })
+    }
+
+    /// Returns the folder to write the report files into.
+    pub fn path(&self) -> &Path {
+        &self.temporary
+    }
+
+    /// Moves the written folder to `--out`. An earlier report there is
+    /// replaced; its files are deleted only after the new folder is in place.
+    pub fn install(mut self) -> Result<(), CliError> {
+        // The folder may have changed during the fit.
+        check_replaceable(&self.out, &self.target)?;
+        let failed = |source: io::Error| CliError::Output {
+            path: self.out.clone(),
+            problem: format!("moving the finished report into place failed: {source}"),
+        };
+        if !self.target.exists() {
+            fs::rename(&self.temporary, &self.target).map_err(failed)?;
+            self.installed = true;
+            return Ok(());
+        }
+
+        let previous = create_sibling(&self.target, "old").map_err(failed)?;
+        fs::remove_dir(&previous).map_err(failed)?;
+        fs::rename(&self.target, &previous).map_err(failed)?;
+        if let Err(source) = fs::rename(&self.temporary, &self.target) {
+            let _ = fs::rename(&previous, &self.target);
+            return Err(failed(source));
+        }
+        self.installed = true;
+        if let Err(error) = fs::remove_dir_all(&previous) {
+            eprintln!(
+                "note: the previous report was moved to {} but could not be deleted: {error}",
+                previous.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagedFolder {
+    fn drop(&mut self) {
+        if !self.installed {
+            let _ = fs::remove_dir_all(&self.temporary);
+        }
+    }
+}
+
+/// Returns `out` with its parent folder canonical (created if missing), or
+/// `out` itself canonical if it exists, so that a link to a folder is
+/// followed and the folder's siblings are known.
+fn resolve(out: &Path) -> Result<PathBuf, CliError> {
+    let problem = |problem: String| CliError::Output {
+        path: out.to_path_buf(),
+        problem,
+    };
+    if out.exists() {
+        let target = fs::canonicalize(out).map_err(|e| problem(e.to_string()))?;
+        if target.parent().is_none() {
+            return Err(problem(
+                "the root folder cannot be replaced; choose another --out".into(),
+            ));
+        }
+        return Ok(target);
+    }
+    let Some(name) = out.file_name() else {
+        return Err(problem(
+            "the path does not end in a folder name; choose another --out".into(),
+        ));
+    };
+    let parent = match out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent).map_err(|source| {
+        problem(format!(
+            "cannot create its parent folder {}: {source}; choose another --out",
+            parent.display()
+        ))
+    })?;
+    let parent = fs::canonicalize(parent).map_err(|e| problem(e.to_string()))?;
+    Ok(parent.join(name))
+}
+
+/// Accepts a missing `target` or a folder holding only files that the
+/// report.json in it lists; names the first other entry otherwise.
+fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
+    let problem = |problem: String| CliError::Output {
+        path: out.to_path_buf(),
+        problem,
+    };
+    let metadata = match fs::metadata(target) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(problem(error.to_string())),
+    };
+    if !metadata.is_dir() {
+        return Err(problem(
+            "it is a file, not a folder; choose another --out or move the file away".into(),
+        ));
+    }
+
+    let listed = previous_report_files(target);
+    let entries = fs::read_dir(target).map_err(|e| problem(e.to_string()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| problem(e.to_string()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !(is_file && listed.contains(&name)) {
+            return Err(problem(format!(
+                "it contains {name}, which no earlier report listed in {}; this command \
+                 replaces only the files of its own earlier reports, so choose another --out \
+                 or move {name} out of the folder",
+                out.join("report.json").display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Returns the file names that the report.json in `folder` lists, and
+/// report.json itself. Only plain names with a report ending count. Without a
+/// readable report.json the set is empty.
+fn previous_report_files(folder: &Path) -> HashSet<String> {
+    let Ok(text) = fs::read_to_string(folder.join("report.json")) else {
+        return HashSet::new();
+    };
+    let Ok(report) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashSet::new();
+    };
+    let Some(files) = report["files"].as_array() else {
+        return HashSet::new();
+    };
+    let mut names: HashSet<String> = files
+        .iter()
+        .filter_map(|file| file.as_str())
+        .filter(|name| is_report_file_name(name))
+        .map(str::to_owned)
+        .collect();
+    names.insert("report.json".to_string());
+    names
+}
+
+fn is_report_file_name(name: &str) -> bool {
+    let plain = !name.contains(['/', '\\']) && !name.starts_with('.');
+    plain && REPORT_ENDINGS.iter().any(|ending| name.ends_with(ending))
+}
+
+/// Creates a new empty folder `.NAME.PID-N.KIND` beside `target`.
+fn create_sibling(target: &Path, kind: &str) -> io::Result<PathBuf> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let pid = std::process::id();
+    for attempt in 0.. {
+        let path = parent.join(format!(".{name}.{pid}-{attempt}.{kind}"));
+        match fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {}
+            Err(error) => return Err(error),
+        }
+    }
+    unreachable!("the loop returns by attempt 100")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_file_names() {
+        assert!(is_report_file_name("W_seed_objective.csv"));
+        assert!(is_report_file_name("index.html"));
+        assert!(!is_report_file_name("../thesis.csv"));
+        assert!(!is_report_file_name(".W.csv.123.tmp"));
+        assert!(!is_report_file_name("notes.txt"));
+    }
+}
