@@ -30,21 +30,40 @@ const BLOCK: usize = 256;
 // and hand every other case (infinite or NaN entries decide the maximum, no
 // rows, many columns) to the linalg kernel, which implements those limits.
 
-/// Writes `x - max` per column into `out` and the maxima into `maxes`;
-/// returns `false` when a column maximum is not finite.
-fn shift_by_column_max<T: Float>(x: &Matrix<T>, out: &mut [T], maxes: &mut [T]) -> bool {
+/// Writes `x - max` per column into `out`, and into `copy` when given.
+/// Returns `false` when a column maximum is not finite or a column contains NaN.
+///
+/// The maximum takes the first of equal elements, as `Float::max_nan` does,
+/// but the NaN test is kept out of the comparison chain so that the loop is
+/// a compare and a select per element.
+fn shift_by_column_max<T: Float>(x: &Matrix<T>, out: &mut [T], mut copy: Option<&mut [T]>) -> bool {
     let rows = x.nrows();
-    let columns = x
-        .as_slice()
-        .chunks_exact(rows)
-        .zip(out.chunks_exact_mut(rows));
-    for ((col, shifted), max) in columns.zip(maxes.iter_mut()) {
-        let m = col.iter().fold(T::NEG_INFINITY, |m, &v| m.max_nan(v));
-        if !m.finite() {
+    for (j, col) in x.as_slice().chunks_exact(rows).enumerate() {
+        let mut m = T::NEG_INFINITY;
+        let mut nan = false;
+        for &v in col {
+            nan |= v.nan();
+            m = if v > m { v } else { m };
+        }
+        if nan || !m.finite() {
             return false;
         }
-        shifted.iter_mut().zip(col).for_each(|(s, &v)| *s = v - m);
-        *max = m;
+        let range = j * rows..(j + 1) * rows;
+        let shifted = &mut out[range.clone()];
+        match copy.as_deref_mut() {
+            Some(copy) => {
+                let copy = &mut copy[range];
+                for ((s, c), &v) in shifted.iter_mut().zip(copy).zip(col) {
+                    *s = v - m;
+                    *c = *s;
+                }
+            }
+            None => {
+                for (s, &v) in shifted.iter_mut().zip(col) {
+                    *s = v - m;
+                }
+            }
+        }
     }
     true
 }
@@ -71,8 +90,7 @@ fn fused_fits<T: Float>(x: &Matrix<T>) -> bool {
 
 fn softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
     let rows = x.nrows();
-    let mut maxes = [T::zero(); FUSED_MAX_COLS];
-    if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), &mut maxes) {
+    if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), None) {
         softmax_into(x, out);
         return;
     }
@@ -88,11 +106,15 @@ fn softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
 fn log_softmax_forward<T: Float>(
     x: &Matrix<T>,
     out: &mut Matrix<T>,
-    probabilities: Option<&mut Matrix<T>>,
+    mut probabilities: Option<&mut Matrix<T>>,
 ) {
     let rows = x.nrows();
-    let mut maxes = [T::zero(); FUSED_MAX_COLS];
-    if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), &mut maxes) {
+    let fused = fused_fits(x)
+        && match probabilities {
+            Some(ref mut p) => shift_by_column_max(x, out.as_mut_slice(), Some(p.as_mut_slice())),
+            None => shift_by_column_max(x, out.as_mut_slice(), None),
+        };
+    if !fused {
         log_softmax_into(x, out);
         if let Some(p) = probabilities {
             p.copy_from(out);
@@ -104,7 +126,6 @@ fn log_softmax_forward<T: Float>(
     match probabilities {
         Some(p) => {
             // exp(x - max) per column, then divided by its column sum.
-            p.copy_from(out);
             exp_in_place(p.as_mut_slice());
             for (col, s) in p.as_mut_slice().chunks_exact_mut(rows).zip(&mut sums) {
                 *s = col.iter().fold(T::zero(), |acc, &v| acc + v);
