@@ -46,8 +46,8 @@ pub struct FactorizeArgs {
     pub prior_weight: Option<f64>,
 
     #[arg(long, allow_negative_numbers = true, value_name = "MU", help = setting_help("Weight mu >= 0 of the \
-        ridge term on the basis series of the gaussian objective; larger values keep basis series \
-        inside the range of the data, 0 turns it off", |s| s.basis_ridge.to_string()))]
+        gaussian objective's ridge term mu/2·‖W‖², which keeps basis series from growing to make \
+        up for small weights; 0 turns it off, and the seed objective has no such term", |s| s.basis_ridge.to_string()))]
     pub basis_ridge: Option<f64>,
 
     #[arg(long, allow_negative_numbers = true, value_name = "ETA", help = setting_help("Adam's step size eta > 0", |s| s.learning_rate.to_string()))]

@@ -145,7 +145,7 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
             let problem = if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
                 "the file is empty"
             } else {
-                "the file holds no data rows, only blank lines or a header row"
+                "the file has no data rows, only blank lines or a header row"
             };
             input(
                 String::new(),
@@ -185,7 +185,7 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
             let on_first_line = first_line == Some(line);
             if on_first_line && header == HeaderArg::Absent {
                 problem.push_str(&format!(
-                    "; if line {line} holds series names, leave out --header absent"
+                    "; if line {line} contains series names, leave out --header absent"
                 ));
             }
             let names = names.filter(|_| !on_first_line);

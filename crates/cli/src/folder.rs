@@ -15,6 +15,8 @@ const REPORT_ENDINGS: [&str; 4] = [".csv", ".png", ".json", ".html"];
 
 /// A temporary folder that becomes `--out` on [`StagedFolder::install`] and
 /// is removed if it is dropped before that, on an error or a panic.
+// NOTE: a run killed by a signal leaves its `.NAME.PID-N.tmp` folder behind,
+// and no later run removes it.
 #[derive(Debug)]
 pub struct StagedFolder {
     /// `--out` as given, for messages.
@@ -53,7 +55,9 @@ impl StagedFolder {
     }
 
     /// Moves the written folder to `--out`. An earlier report there is
-    /// replaced; its files are deleted only after the new folder is in place.
+    /// renamed aside first and deleted only after the new folder is in place,
+    /// so `--out` is missing between the two renames (no portable rename
+    /// swaps two folders in one step).
     pub fn install(mut self) -> Result<(), CliError> {
         // The folder may have changed during the fit.
         check_replaceable(&self.out, &self.target)?;

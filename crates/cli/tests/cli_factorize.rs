@@ -227,6 +227,8 @@ fn elnino_csv_keeps_years_as_names() {
             "month",
             "--time-start",
             "1",
+            "--basis-ridge",
+            "0.5",
         ],
     );
     let text = stdout(&output);
@@ -259,6 +261,7 @@ fn elnino_csv_keeps_years_as_names() {
         .map(|c| c["series"].as_array().unwrap().len())
         .sum();
     assert_eq!(total, 61, "every year belongs to one component");
+    assert_eq!(report["nmf"][0]["settings"]["basis_ridge"], 0.5);
     let page = read_text(&out, "index.html");
     assert!(page.contains("1997"), "index.html names the years");
 }
