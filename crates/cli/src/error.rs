@@ -6,6 +6,8 @@ use ferroflux::factorize::{FactorizeError, NmfSettings};
 use ferroflux::linalg::LinalgError;
 use ferroflux::plot::PlotError;
 
+use crate::dataset::Dataset;
+
 /// A failure of the command; the message is printed after "error: ".
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -106,17 +108,30 @@ pub enum CliError {
 pub fn fit_error(
     error: FactorizeError,
     settings: &NmfSettings,
-    series_names: Option<&[String]>,
+    data: &Dataset,
     prior_option: &'static str,
 ) -> CliError {
+    let series_names = data.header.as_deref();
     match error {
-        FactorizeError::InvalidRank { k, n } => invalid_k(
-            k,
-            format!(
-                "the number of components must be between 1 and the number of series, {n}; \
-                 choose --k from 1 to {n}"
-            ),
-        ),
+        FactorizeError::InvalidRank { k, n } => {
+            // The SVD baseline needs k up to the rank, which is at most T.
+            let rows = data.values.nrows();
+            let fix = if rows < n {
+                format!(
+                    "choose --k from 1 to {rows}, because the rank of the data is at most its \
+                     {rows} time steps"
+                )
+            } else {
+                format!("choose --k from 1 to {n}")
+            };
+            invalid_k(
+                k,
+                format!(
+                    "the number of components must be between 1 and the number of series, \
+                     {n}; {fix}"
+                ),
+            )
+        }
         FactorizeError::Svd(LinalgError::ZeroRank) => invalid_k(
             0,
             "the number of components must be at least 1; choose --k 1 or more".into(),

@@ -123,6 +123,12 @@ fn resolve(out: &Path) -> Result<PathBuf, CliError> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    if parent.exists() && !parent.is_dir() {
+        return Err(problem(format!(
+            "{} is a file, not a folder; choose another --out",
+            parent.display()
+        )));
+    }
     fs::create_dir_all(parent).map_err(|source| {
         problem(format!(
             "cannot create its parent folder {}: {source}; choose another --out",

@@ -54,11 +54,10 @@ pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
     check_options(args)?;
     let data = Dataset::load(args)?;
     check_time_axis(args, data.values.nrows())?;
-    let names = data.header.as_deref();
     let builder = builder_from(args);
     let settings = builder.settings();
     let svd = svd_baseline(&data.values, args.k)
-        .map_err(|e| fit_error(e, &settings, names, "prior-weight"))?;
+        .map_err(|e| fit_error(e, &settings, &data, "prior-weight"))?;
     // Checked before the fits, which may take minutes, and again on install.
     let staged = StagedFolder::create(&args.out)?;
 
@@ -202,8 +201,7 @@ fn fit(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let fit =
-        result.map_err(|e| fit_error(e, &settings, data.header.as_deref(), "prior-weight"))?;
+    let fit = result.map_err(|e| fit_error(e, &settings, data, "prior-weight"))?;
     print_warnings(&fit, &label);
     Ok(LabeledFit {
         label,
@@ -226,7 +224,7 @@ fn regularisation_path(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let points = result.map_err(|e| fit_error(e, &settings, data.header.as_deref(), "path"))?;
+    let points = result.map_err(|e| fit_error(e, &settings, data, "path"))?;
     for point in &points {
         print_warnings(&point.fit, &path_label(point.prior_weight));
     }

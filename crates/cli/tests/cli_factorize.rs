@@ -501,6 +501,14 @@ fn out_that_is_a_file_is_rejected() {
     assert!(message.contains("is a file, not a folder"), "{message}");
     assert_eq!(read_text(&folder, "taken"), "not a folder");
     assert_only(&folder, &["taken"]);
+
+    let message = factorize_fails(&file.join("report"), &["--input", &input]);
+    assert!(
+        message.contains("taken is a file, not a folder"),
+        "{message}"
+    );
+    assert!(message.contains("choose another --out"), "{message}");
+    assert_only(&folder, &["taken"]);
 }
 
 #[test]
@@ -611,6 +619,16 @@ fn bad_input_messages_name_value_place_and_fix() {
             expected: &[
                 "invalid --k 3",
                 "number of series, 2",
+                "choose --k from 1 to 2",
+            ],
+        },
+        BadInput {
+            name: "k-above-time-steps.csv",
+            contents: "a,b,c\n1.5,2.5,1\n3.5,1.5,2\n",
+            extra: &["--k", "4"],
+            expected: &[
+                "invalid --k 4",
+                "number of series, 3",
                 "choose --k from 1 to 2",
             ],
         },
