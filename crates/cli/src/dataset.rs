@@ -318,3 +318,24 @@ fn names_error(path: &Path, message: &str) -> CliError {
         message: message.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_lines_count_blank_lines() {
+        let path = std::env::temp_dir().join(format!("cli-lines-{}.csv", std::process::id()));
+        std::fs::write(&path, "a,b\r\n1,2\r\n\r\n\r\n3,4\n\n5,6\r7,8\n").unwrap();
+        let lines = record_lines(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(lines, [1, 2, 5, 7, 8]);
+    }
+
+    #[test]
+    fn line_ends_of_each_kind() {
+        assert_eq!(count_line_ends(b"a\nb\r\nc\rd"), 3);
+        assert_eq!(count_line_ends(b"\r\n\r\n"), 2);
+        assert_eq!(count_line_ends(b""), 0);
+    }
+}
