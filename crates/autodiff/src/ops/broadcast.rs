@@ -103,9 +103,17 @@ pub(crate) fn apply<T: Float, B: Broadcast<T>>(a: &Tensor<T>, b: &Tensor<T>) -> 
     {
         let y = out.matrix().as_mut_slice();
         let (av, bv) = (a.value.as_slice(), b.value.as_slice());
-        for_each_pair(shape, a.shape(), b.shape(), |k, ka, kb| {
-            y[k] = B::value(av[ka], bv[kb]);
-        });
+        if a.shape() == shape && b.shape() == shape {
+            // Zipped slices instead of indices, so the loop has no bounds
+            // checks and vectorises.
+            for ((y, &a), &b) in y.iter_mut().zip(av).zip(bv) {
+                *y = B::value(a, b);
+            }
+        } else {
+            for_each_pair(shape, a.shape(), b.shape(), |k, ka, kb| {
+                y[k] = B::value(av[ka], bv[kb]);
+            });
+        }
     }
     let rule = Rule {
         name: B::NAME,
@@ -120,19 +128,50 @@ fn vjp<T: Float, B: Broadcast<T>>(v: &mut Vjp<'_, T>) {
     let (av, bv, yv, tv) = (a.as_slice(), b.as_slice(), y.as_slice(), ybar.as_slice());
     // A fresh accumulator of an operand with the output's shape is written
     // directly; a broadcast operand sums several terms, so it starts at zero.
+    let same_shape = a.shape() == y.shape() && b.shape() == y.shape();
     if let Some((g, fresh)) = v.grad_uninit(0) {
         let fresh = prepare(g, fresh, y.shape());
         let g = g.as_mut_slice();
-        for_each_pair(y.shape(), a.shape(), b.shape(), |k, ka, kb| {
-            put(fresh, &mut g[ka], B::da(tv[k], av[ka], bv[kb], yv[k]));
-        });
+        if same_shape {
+            same_shape_vjp(g, fresh, [tv, av, bv, yv], B::da);
+        } else {
+            for_each_pair(y.shape(), a.shape(), b.shape(), |k, ka, kb| {
+                put(fresh, &mut g[ka], B::da(tv[k], av[ka], bv[kb], yv[k]));
+            });
+        }
     }
     if let Some((g, fresh)) = v.grad_uninit(1) {
         let fresh = prepare(g, fresh, y.shape());
         let g = g.as_mut_slice();
-        for_each_pair(y.shape(), a.shape(), b.shape(), |k, ka, kb| {
-            put(fresh, &mut g[kb], B::db(tv[k], av[ka], bv[kb], yv[k]));
-        });
+        if same_shape {
+            same_shape_vjp(g, fresh, [tv, av, bv, yv], B::db);
+        } else {
+            for_each_pair(y.shape(), a.shape(), b.shape(), |k, ka, kb| {
+                put(fresh, &mut g[kb], B::db(tv[k], av[ka], bv[kb], yv[k]));
+            });
+        }
+    }
+}
+
+/// Writes or adds `d(ȳ, a, b, y)` element by element when both operands have
+/// the output's shape. `fresh` is tested once, outside the loops, so each loop
+/// runs on zipped slices and vectorises.
+#[inline(always)]
+fn same_shape_vjp<T: Float>(
+    g: &mut [T],
+    fresh: bool,
+    [tv, av, bv, yv]: [&[T]; 4],
+    d: impl Fn(T, T, T, T) -> T,
+) {
+    let terms = tv.iter().zip(av).zip(bv).zip(yv);
+    if fresh {
+        for (g, (((&t, &a), &b), &y)) in g.iter_mut().zip(terms) {
+            *g = d(t, a, b, y);
+        }
+    } else {
+        for (g, (((&t, &a), &b), &y)) in g.iter_mut().zip(terms) {
+            *g += d(t, a, b, y);
+        }
     }
 }
 
