@@ -62,8 +62,8 @@ pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
     let staged = StagedFolder::create(&args.out)?;
 
     let main_label = match args.objective {
-        ObjectiveArg::Gaussian => "simplex NMF, default objective",
-        ObjectiveArg::Seed => "simplex NMF, Seed objective",
+        ObjectiveArg::Gaussian => "simplex NMF, gaussian objective",
+        ObjectiveArg::Seed => "simplex NMF, seed objective",
     };
     let mut fits = vec![fit(builder.clone(), &data, main_label.to_string(), "")?];
     if data.synthetic {
@@ -334,13 +334,15 @@ fn draw_fit_pictures(
         .y_label("component")
         .row_names(&components)
         .column_names(&sorted_names)
-        .scale(ColorScale::Sequential { min: 0.0, max: 1.0 });
+        .scale(ColorScale::Sequential { min: 0.0, max: 1.0 })
+        .color_label("weight");
     let svd = Heatmap::new(&vt, format!("Vᵀ of the rank-{} SVD (signed)", outcome.k))
         .x_label(x_label)
         .y_label("singular vector")
         .row_names(&svd_rows)
         .column_names(&sorted_names)
-        .scale(ColorScale::diverging_for(vt.as_slice()));
+        .scale(ColorScale::diverging_for(vt.as_slice()))
+        .color_label("loading");
     let name = format!("weights{suffix}.png");
     heatmap_pair(&out.join(&name), &nmf, &svd)?;
     files.push(name);

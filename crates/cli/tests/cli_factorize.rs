@@ -152,7 +152,7 @@ fn default_run_fits_synthetic_problem_twice() {
         "{text}"
     );
     assert!(text.contains("rank-3 SVD"), "{text}");
-    assert!(text.contains("simplex NMF, default objective"), "{text}");
+    assert!(text.contains("simplex NMF, gaussian objective"), "{text}");
     assert!(
         text.contains("simplex NMF, Flux example's objective and settings"),
         "{text}"
