@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use ferroflux_linalg::Matrix;
 use ferroflux_plot::{
-    error_sparsity_path, loss_trace, write_atomically, Heatmap, PlotError, TradeOffPoint,
+    basis_functions, error_sparsity_path, loss_trace, write_atomically, Heatmap, LineGrid,
+    PlotError, TimeAxis, TradeOffPoint,
 };
 
 /// Returns an empty folder for one test.
@@ -152,4 +153,31 @@ fn non_finite_heatmap_cell_is_named() {
     values[(1, 2)] = f64::NEG_INFINITY;
     let reason = invalid_reason(Heatmap::new(&values, "H").save(&path));
     assert!(reason.contains("-inf at row 1, column 2"), "{reason}");
+}
+
+/// A time axis whose far end or margin overflows, or whose steps vanish
+/// next to its start, has no ticks to draw. It must be an error that names
+/// the axis, never a picture drawn forever: `start = step = 1e308` once
+/// kept the drawing loop spinning.
+#[test]
+fn unplottable_time_axes_are_named() {
+    let out = folder("time-axis");
+    let w = Matrix::from_fn(52, 2, |i, j| (i + j) as f64);
+    for (start, step) in [
+        (1e308, 1e308),
+        (1.7e308, 1e306),
+        (-1e308, -1e307),
+        (1e15, 1e-9),
+    ] {
+        let axis = TimeAxis::new("year", start, step);
+        let reason = invalid_reason(basis_functions(&out.join("basis.png"), &w, None, &axis));
+        assert!(
+            reason.contains(&format!("{start}")) && reason.contains(&format!("{step}")),
+            "{reason}"
+        );
+        let lines = LineGrid::new(&w, "series").axis(axis.clone());
+        let reason = invalid_reason(lines.save(&out.join("series.png")));
+        assert!(reason.contains("time axis"), "{reason}");
+    }
+    assert!(entries(&out).is_empty(), "{:?}", entries(&out));
 }

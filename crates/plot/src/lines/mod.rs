@@ -117,7 +117,9 @@ impl<'a> LineGrid<'a> {
     /// [`PlotError::InvalidInput`] for an empty or non-finite matrix, a
     /// reconstruction of another shape, a count of names that differs from
     /// the number of series, `max_panels` or `columns` of 0, or a time axis
-    /// with a non-finite or zero step; otherwise as [`crate::Heatmap::save`].
+    /// that cannot be drawn (a non-finite or zero step, a far end that
+    /// overflows, or steps too small to tell apart next to the start);
+    /// otherwise as [`crate::Heatmap::save`].
     pub fn save(&self, path: &Path) -> Result<(), PlotError> {
         self.validate().map_err(|reason| invalid(path, reason))?;
         let panels = (0..self.observed.ncols().min(self.max_panels))
@@ -167,7 +169,7 @@ impl<'a> LineGrid<'a> {
                 self.max_panels, self.columns
             ));
         }
-        validate_axis(&self.axis)
+        validate_axis(&self.axis, self.observed.nrows())
     }
 }
 
@@ -180,8 +182,9 @@ impl<'a> LineGrid<'a> {
 /// # Errors
 ///
 /// [`PlotError::InvalidInput`] for an empty or non-finite `w`, a count of
-/// titles that differs from its number of columns, or a time axis with a
-/// non-finite or zero step; otherwise as [`crate::Heatmap::save`].
+/// titles that differs from its number of columns, or a time axis that
+/// cannot be drawn (see [`LineGrid::save`]); otherwise as
+/// [`crate::Heatmap::save`].
 pub fn basis_functions(
     path: &Path,
     w: &Matrix<f64>,
@@ -190,7 +193,7 @@ pub fn basis_functions(
 ) -> Result<(), PlotError> {
     validate::matrix("basis (W)", w)
         .and_then(|()| validate::names("basis", titles, w.ncols()))
-        .and_then(|()| validate_axis(axis))
+        .and_then(|()| validate_axis(axis, w.nrows()))
         .map_err(|reason| invalid(path, reason))?;
     let k = w.ncols();
     let panels = (0..k)
@@ -215,15 +218,38 @@ pub fn basis_functions(
     save(path, &grid)
 }
 
-fn validate_axis(axis: &TimeAxis) -> Result<(), String> {
-    if axis.start.is_finite() && axis.step.is_finite() && axis.step != 0.0 {
-        Ok(())
-    } else {
-        Err(format!(
-            "the time axis starts at {} with step {}; both must be finite and the step non-zero",
-            axis.start, axis.step
-        ))
+/// The smallest width of the drawn time axis relative to the size of its
+/// values. Below it neighbouring tick labels print the same digits and
+/// plotters finds no ticks to place.
+const MIN_RELATIVE_AXIS_WIDTH: f64 = 1e-9;
+
+/// Checks that the axis of `rows` time steps can be drawn: finite start and
+/// non-zero step, a finite far end and margin, and steps that do not vanish
+/// next to the size of the values.
+fn validate_axis(axis: &TimeAxis, rows: usize) -> Result<(), String> {
+    let (start, step) = (axis.start, axis.step);
+    if !(start.is_finite() && step.is_finite() && step != 0.0) {
+        return Err(format!(
+            "the time axis starts at {start} with step {step}; both must be finite and the step \
+             non-zero"
+        ));
     }
+    let end = axis.at(rows.saturating_sub(1));
+    let (low, high) = style::padded(start.min(end), start.max(end));
+    let size = low.abs().max(high.abs());
+    let drawable = low.is_finite()
+        && high.is_finite()
+        && (high - low).is_finite()
+        && high - low >= MIN_RELATIVE_AXIS_WIDTH * size;
+    if drawable {
+        return Ok(());
+    }
+    Err(format!(
+        "the time axis starts at {start} with step {step}, so its {rows} time steps end at \
+         {end}; the axis with its 5% margins must stay below the largest float (about 1.8e308) \
+         and span at least {MIN_RELATIVE_AXIS_WIDTH:e} times the size of its values; count time from a nearer start \
+         (for example 0) or use a larger step"
+    ))
 }
 
 fn column_of(matrix: &Matrix<f64>, column: usize) -> Vec<f64> {
