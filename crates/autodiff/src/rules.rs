@@ -157,6 +157,12 @@ impl<'a, T: Float> Vjp<'a, T> {
         self.args.len()
     }
 
+    /// Returns whether input `k` receives a gradient, without touching its
+    /// accumulator.
+    pub fn needs_grad(&self, k: usize) -> bool {
+        self.nodes[self.args[k] as usize].tracked
+    }
+
     /// The gradient accumulator of input `k` (zero when first touched), or
     /// `None` when that input needs no gradient.
     pub fn grad(&mut self, k: usize) -> Option<&mut Matrix<T>> {

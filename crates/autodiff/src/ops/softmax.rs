@@ -122,22 +122,31 @@ fn log_softmax_forward<T: Float>(
         }
         return;
     }
-    let mut sums = [T::zero(); FUSED_MAX_COLS];
     match probabilities {
         Some(p) => {
-            // exp(x - max) per column, then divided by its column sum.
+            // exp(x - max) per column, divided by its column sum, whose log
+            // then comes off the shifted column.
             exp_in_place(p.as_mut_slice());
-            for (col, s) in p.as_mut_slice().chunks_exact_mut(rows).zip(&mut sums) {
-                *s = col.iter().fold(T::zero(), |acc, &v| acc + v);
-                let inv = T::one() / *s;
-                col.iter_mut().for_each(|v| *v *= inv);
+            let columns = p
+                .as_mut_slice()
+                .chunks_exact_mut(rows)
+                .zip(out.as_mut_slice().chunks_exact_mut(rows));
+            for (probability, shifted) in columns {
+                let sum = probability.iter().fold(T::zero(), |acc, &v| acc + v);
+                let inv = T::one() / sum;
+                probability.iter_mut().for_each(|v| *v *= inv);
+                let log_sum = sum.ln();
+                shifted.iter_mut().for_each(|v| *v -= log_sum);
             }
         }
-        None => column_exp_sums(out.as_slice(), rows, &mut sums),
-    }
-    for (col, s) in out.as_mut_slice().chunks_exact_mut(rows).zip(sums) {
-        let log_sum = s.ln();
-        col.iter_mut().for_each(|v| *v -= log_sum);
+        None => {
+            let mut sums = [T::zero(); FUSED_MAX_COLS];
+            column_exp_sums(out.as_slice(), rows, &mut sums);
+            for (col, &s) in out.as_mut_slice().chunks_exact_mut(rows).zip(&sums) {
+                let log_sum = s.ln();
+                col.iter_mut().for_each(|v| *v -= log_sum);
+            }
+        }
     }
 }
 
@@ -222,7 +231,7 @@ fn softmax_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
 
 fn log_softmax_vjp<T: Float>(v: &mut Vjp<'_, T>) {
     let (y, ybar) = (v.y, v.ybar);
-    if v.grad(0).is_none() {
+    if !v.needs_grad(0) {
         return;
     }
     // p = softmax(x) = eʸ, kept by the forward pass when it was recorded.
