@@ -39,6 +39,7 @@ pub(crate) fn put<T: Float>(fresh: bool, g: &mut T, d: T) {
 
 /// `Σ aᵢ·bᵢ` over two slices of equal length, with four partial sums so the
 /// loop vectorises.
+#[inline]
 pub(crate) fn slice_dot<T: Float>(a: &[T], b: &[T]) -> T {
     debug_assert_eq!(a.len(), b.len());
     let mut acc = [T::zero(); 4];
