@@ -59,7 +59,6 @@ impl Dataset {
         }
         let data = read_series_csv_with(input, args.header.into())
             .map_err(|error| read_error(error, input, args.header))?;
-        check_finite(input, &data.values, data.names.as_deref())?;
         let mut display_names: Vec<String> = match &data.names {
             Some(names) => names.clone(),
             None => (1..=data.values.ncols())
@@ -103,35 +102,6 @@ impl Dataset {
     }
 }
 
-/// Rejects NaN and infinite cells with their line in the file, which the
-/// fit would report only by 0-based matrix index.
-fn check_finite(
-    path: &Path,
-    values: &Matrix<f64>,
-    names: Option<&[String]>,
-) -> Result<(), CliError> {
-    for row in 0..values.nrows() {
-        for column in 0..values.ncols() {
-            let value = values[(row, column)];
-            if value.is_finite() {
-                continue;
-            }
-            // The header, if any, is record 0 of the file.
-            let record = row + usize::from(names.is_some());
-            let line = record_lines(path).get(record).copied();
-            return Err(CliError::Input {
-                path: path.to_path_buf(),
-                place: place(line, column + 1, names),
-                problem: format!(
-                    "the value is {value}; every cell must be a finite number, so remove \
-                     the row or replace the value (for example by interpolating)"
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
 /// Restates an error of reading `--input` with the place in the file and
 /// the fix in the command's terms.
 fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError {
@@ -168,10 +138,13 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
             ),
         ),
         FactorizeError::NonNumeric {
-            line, column, cell, ..
+            line,
+            column,
+            series,
+            row,
+            cell,
+            ..
         } => {
-            let names = header_names(path, header);
-            let first_line = record_lines(path).first().copied();
             let mut problem = if cell.is_empty() {
                 "the cell is empty; every cell below the header row must be a number, so fill \
                  it (for example by interpolating) or remove the row"
@@ -182,101 +155,36 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
                      a number, so correct the cell or remove the row"
                 )
             };
-            let on_first_line = first_line == Some(line);
-            if on_first_line && header == HeaderArg::Absent {
+            if row == 0 && header == HeaderArg::Absent {
                 problem.push_str(&format!(
                     "; if line {line} contains series names, leave out --header absent"
                 ));
             }
-            let names = names.filter(|_| !on_first_line);
-            input(place(Some(line), column, names.as_deref()), problem)
+            input(place(line, column, series.as_deref()), problem)
         }
+        FactorizeError::NonFiniteCell {
+            line,
+            column,
+            series,
+            value,
+            ..
+        } => input(
+            place(line, column, series.as_deref()),
+            format!(
+                "the value is {value}; every cell must be a finite number, so remove the row \
+                 or replace the value (for example by interpolating)"
+            ),
+        ),
         other => CliError::Factorize(other),
     }
 }
 
-/// Formats ", line L, column C (series NAME)", leaving out what is unknown.
-fn place(line: Option<u64>, column: usize, names: Option<&[String]>) -> String {
-    let mut text = String::new();
-    if let Some(line) = line {
-        text.push_str(&format!(", line {line}"));
+/// Formats ", line L, column C (series NAME)", leaving out an unknown name.
+fn place(line: u64, column: usize, series: Option<&str>) -> String {
+    match series {
+        Some(name) => format!(", line {line}, column {column} (series {name})"),
+        None => format!(", line {line}, column {column}"),
     }
-    text.push_str(&format!(", column {column}"));
-    if let Some(name) = names.and_then(|names| names.get(column - 1)) {
-        text.push_str(&format!(" (series {name})"));
-    }
-    text
-}
-
-/// Returns the 1-based line of each record of a CSV file, skipping blank
-/// lines as the reader of `--input` does, or as many as can be read.
-fn record_lines(path: &Path) -> Vec<u64> {
-    csv_records(path)
-        .into_iter()
-        .map(|(line, _)| line)
-        .collect()
-}
-
-/// Returns the cells of the first record if `--header` makes it a header:
-/// always with `present`, and with `auto` if a cell is not a number. (A
-/// first row of integers such as years also counts as a header with `auto`,
-/// but telling it from data needs the rest of the file, so such names are
-/// left out of messages.)
-fn header_names(path: &Path, header: HeaderArg) -> Option<Vec<String>> {
-    let (_, first) = csv_records(path).into_iter().next()?;
-    let is_header = match header {
-        HeaderArg::Present => true,
-        HeaderArg::Absent => false,
-        HeaderArg::Auto => first.iter().any(|cell| cell.parse::<f64>().is_err()),
-    };
-    is_header.then_some(first)
-}
-
-/// Reads the records of a CSV file with their 1-based line numbers, with the
-/// settings of the `--input` reader (cells trimmed, rows of any length,
-/// blank lines skipped), stopping at the first unreadable record.
-///
-/// The lines are counted from the bytes, blank lines included, because the
-/// CSV parser's own count leaves out the blank lines it skips.
-// NOTE: this repeats the line count of the library's reader, which returns
-// no line per data row; a NaN cell is only found after reading.
-fn csv_records(path: &Path) -> Vec<(u64, Vec<String>)> {
-    let Ok(bytes) = std::fs::read(path) else {
-        return Vec::new();
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes.as_slice());
-    let mut records = Vec::new();
-    let (mut counted, mut line) = (0, 1);
-    for record in reader.records().map_while(Result::ok) {
-        if record.len() == 1 && record[0].is_empty() {
-            continue;
-        }
-        // A record after blank lines starts at the first of them.
-        let mut start = record.position().map_or(counted, |p| p.byte() as usize);
-        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        line += count_line_ends(&bytes[counted..start.min(bytes.len())]);
-        counted = start.min(bytes.len());
-        records.push((line, record.iter().map(str::to_owned).collect()));
-    }
-    records
-}
-
-/// Counts the line ends `\n`, `\r\n` and lone `\r` in `bytes`.
-fn count_line_ends(bytes: &[u8]) -> u64 {
-    let mut count = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
-        let lone_return = byte == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-        if byte == b'\n' || lone_return {
-            count += 1;
-        }
-    }
-    count
 }
 
 /// Reads a `code,name` CSV file with a header row into a map from code to name.
@@ -316,26 +224,5 @@ fn names_error(path: &Path, message: &str) -> CliError {
     CliError::SeriesNames {
         path: PathBuf::from(path),
         message: message.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn record_lines_count_blank_lines() {
-        let path = std::env::temp_dir().join(format!("cli-lines-{}.csv", std::process::id()));
-        std::fs::write(&path, "a,b\r\n1,2\r\n\r\n\r\n3,4\n\n5,6\r7,8\n").unwrap();
-        let lines = record_lines(&path);
-        std::fs::remove_file(&path).unwrap();
-        assert_eq!(lines, [1, 2, 5, 7, 8]);
-    }
-
-    #[test]
-    fn line_ends_of_each_kind() {
-        assert_eq!(count_line_ends(b"a\nb\r\nc\rd"), 3);
-        assert_eq!(count_line_ends(b"\r\n\r\n"), 2);
-        assert_eq!(count_line_ends(b""), 0);
     }
 }

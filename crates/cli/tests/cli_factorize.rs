@@ -603,6 +603,30 @@ fn bad_input_messages_name_value_place_and_fix() {
             ],
         },
         BadInput {
+            name: "inf.csv",
+            contents: "1.5,2.5\n-inf,1\n",
+            extra: &[],
+            expected: &[
+                "inf.csv, line 2, column 1: the value is -inf",
+                "replace the value",
+            ],
+        },
+        BadInput {
+            name: "names-on-first-line.csv",
+            contents: "north,south\n1.5,2.5\n",
+            extra: &["--header", "absent"],
+            expected: &[
+                "names-on-first-line.csv, line 1, column 1: cannot read \"north\"",
+                "if line 1 contains series names, leave out --header absent",
+            ],
+        },
+        BadInput {
+            name: "year-header.csv",
+            contents: "1950,1951\n1.5,2.5\n3.5,x\n",
+            extra: &[],
+            expected: &["year-header.csv, line 3, column 2 (series 1951)", "\"x\""],
+        },
+        BadInput {
             name: "k-zero.csv",
             contents: "a,b\n1.5,2.5\n3.5,1.5\n",
             extra: &["--k", "0"],

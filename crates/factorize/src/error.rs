@@ -170,7 +170,7 @@ pub enum FactorizeError {
     },
 
     /// A cell is not a number.
-    #[error("{path}, line {line}, column {column}: cannot read {cell:?} as a number; every cell after the optional header must be numeric")]
+    #[error("{path}, line {line}, column {column}{}: cannot read {cell:?} as a number; every cell after the optional header must be numeric", series_suffix(.series))]
     NonNumeric {
         /// The file.
         path: PathBuf,
@@ -178,8 +178,28 @@ pub enum FactorizeError {
         line: u64,
         /// 1-based column number.
         column: usize,
+        /// The series name from the header row, if the file has one.
+        series: Option<String>,
+        /// The 0-based row of the data matrix (the time step). Row 0 is the
+        /// first line of a file read without a header.
+        row: usize,
         /// The text of the cell.
         cell: String,
+    },
+
+    /// A cell contains NaN or an infinity, which no fit can use.
+    #[error("{path}, line {line}, column {column}{}: the value is {value}; every cell must be a finite number, so remove the row or replace the value (for example by interpolating)", series_suffix(.series))]
+    NonFiniteCell {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+        /// The series name from the header row, if the file has one.
+        series: Option<String>,
+        /// The value read: NaN, `inf` or `-inf`.
+        value: f64,
     },
 
     /// Two series in the header row have the same name.
@@ -208,6 +228,13 @@ pub enum FactorizeError {
         /// The problem, with the column and the fix.
         message: String,
     },
+}
+
+/// Formats " (series NAME)" after a column number, or nothing without a name.
+fn series_suffix(series: &Option<String>) -> String {
+    series
+        .as_ref()
+        .map_or_else(String::new, |name| format!(" (series {name})"))
 }
 
 /// Checks that a setting is finite and positive.

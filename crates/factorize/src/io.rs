@@ -53,6 +53,8 @@ pub enum Header {
 /// [`FactorizeError::EmptyFile`] if no data row is left;
 /// [`FactorizeError::RaggedRow`] names the line and both cell counts;
 /// [`FactorizeError::NonNumeric`] names the line, the column and the cell;
+/// [`FactorizeError::NonFiniteCell`] names the line and column of a cell
+/// that parses as NaN or an infinity, such as `NaN`, `inf` or `1e999`;
 /// [`FactorizeError::DuplicateName`] names a repeated series name and both
 /// of its columns; [`FactorizeError::Csv`] names the line and column of a
 /// cell that is not valid UTF-8.
@@ -101,23 +103,39 @@ pub fn read_series_csv_with(path: &Path, header: Header) -> Result<SeriesData, F
         });
     }
 
-    let mut values = Matrix::zeros(data_rows.len(), width);
-    for (i, row) in data_rows.iter().enumerate() {
-        for (j, cell) in row.cells.iter().enumerate() {
-            values[(i, j)] = parse_number(cell).ok_or_else(|| FactorizeError::NonNumeric {
-                path: path.to_path_buf(),
-                line: row.line,
-                column: j + 1,
-                cell: cell.clone(),
-            })?;
-        }
-    }
     let names = if has_header {
         check_unique_names(path, first)?;
         Some(first.cells.clone())
     } else {
         None
     };
+    let series_name = |j: usize| names.as_ref().map(|names| names[j].clone());
+
+    let mut values = Matrix::zeros(data_rows.len(), width);
+    for (i, row) in data_rows.iter().enumerate() {
+        for (j, cell) in row.cells.iter().enumerate() {
+            let Some(value) = parse_number(cell) else {
+                return Err(FactorizeError::NonNumeric {
+                    path: path.to_path_buf(),
+                    line: row.line,
+                    column: j + 1,
+                    series: series_name(j),
+                    row: i,
+                    cell: cell.clone(),
+                });
+            };
+            if !value.is_finite() {
+                return Err(FactorizeError::NonFiniteCell {
+                    path: path.to_path_buf(),
+                    line: row.line,
+                    column: j + 1,
+                    series: series_name(j),
+                    value,
+                });
+            }
+            values[(i, j)] = value;
+        }
+    }
     Ok(SeriesData { values, names })
 }
 

@@ -115,6 +115,81 @@ fn non_numeric_cell_names_line_and_column() {
 }
 
 #[test]
+fn non_numeric_cell_names_series() {
+    let dir = scratch("text-series");
+    let path = write(&dir, "text.csv", "north,south\n1,2\n3,oops\n");
+    let error = read_series_csv(&path).unwrap_err();
+    match &error {
+        FactorizeError::NonNumeric { series, row, .. } => {
+            assert_eq!(series.as_deref(), Some("south"));
+            assert_eq!(*row, 1);
+        }
+        other => panic!("expected NonNumeric, got {other}"),
+    }
+    assert!(
+        error
+            .to_string()
+            .contains("line 3, column 2 (series south): cannot read \"oops\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn non_finite_cells_are_rejected() {
+    let dir = scratch("non-finite");
+    // Each file has one bad cell, after a blank line so that the line
+    // count has to include it.
+    let cases = [
+        (
+            "nan.csv",
+            "north,south\n1.5,2.5\n\n3.5,NaN\n",
+            4,
+            2,
+            Some("south"),
+        ),
+        (
+            "inf.csv",
+            "north,south\n1.5,2.5\n\n-inf,1\n",
+            4,
+            1,
+            Some("north"),
+        ),
+        ("overflow.csv", "1.5,2.5\n\n3.5,1e999\n", 3, 2, None),
+    ];
+    for (name, content, expected_line, expected_column, expected_series) in cases {
+        let path = write(&dir, name, content);
+        let error = read_series_csv(&path).unwrap_err();
+        let FactorizeError::NonFiniteCell {
+            line,
+            column,
+            series,
+            value,
+            ..
+        } = &error
+        else {
+            panic!("{name}: expected NonFiniteCell, got {error}");
+        };
+        assert_eq!(*line, expected_line, "{name}");
+        assert_eq!(*column, expected_column, "{name}");
+        assert_eq!(series.as_deref(), expected_series, "{name}");
+        assert!(!value.is_finite(), "{name}: {value}");
+
+        let message = error.to_string();
+        let place = match expected_series {
+            Some(series) => format!(
+                "{name}, line {expected_line}, column {expected_column} (series {series}): \
+                 the value is {value}"
+            ),
+            None => format!(
+                "{name}, line {expected_line}, column {expected_column}: the value is {value}"
+            ),
+        };
+        assert!(message.contains(&place), "{message}");
+        assert!(message.contains("replace the value"), "{message}");
+    }
+}
+
+#[test]
 fn lines_count_header_and_blank_lines() {
     let dir = scratch("lines");
     let text = write(&dir, "text.csv", "a,b\n\n1,2\n\n3,x\n");
