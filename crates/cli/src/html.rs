@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::report::components;
+use crate::report::{components, warning_message};
 use crate::run::{path_label, Outcome};
 use crate::summary::format_error;
 
@@ -132,7 +132,7 @@ fn write_warnings(page: &mut String, outcome: &Outcome) {
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&label),
                 escape(warning.kind()),
-                escape(&warning.to_string())
+                escape(&warning_message(&warning, outcome.data.header.as_deref()))
             );
         }
     }

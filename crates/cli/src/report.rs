@@ -81,6 +81,30 @@ struct PathSummary {
     warnings: Vec<FitWarning>,
 }
 
+/// Returns the message of `warning` for the command's output, adding the
+/// series names from the header row of `--input` (`header`) and the option
+/// that fixes an unscaled fit.
+pub fn warning_message(warning: &FitWarning, header: Option<&[String]>) -> String {
+    let FitWarning::UnscaledSeries {
+        smallest, largest, ..
+    } = warning
+    else {
+        return warning.to_string();
+    };
+    let named = |column: usize| match header.and_then(|names| names.get(column)) {
+        Some(name) => format!("column {} is {name}", column + 1),
+        None => format!("column {}", column + 1),
+    };
+    match header {
+        Some(_) => format!(
+            "{warning} with --scaling mean; {} and {}",
+            named(*smallest),
+            named(*largest)
+        ),
+        None => format!("{warning} with --scaling mean"),
+    }
+}
+
 /// Returns the series each component of `fit` dominates, by name, the
 /// series with the largest weight on the component first.
 pub fn components(fit: &NmfFit, names: &[String]) -> Vec<Component> {

@@ -202,7 +202,7 @@ fn fit(
         bar.finish_and_clear();
     }
     let fit = result.map_err(|e| fit_error(e, &settings, data, "prior-weight"))?;
-    print_warnings(&fit, &label);
+    print_warnings(&fit, data, &label);
     Ok(LabeledFit {
         label,
         suffix,
@@ -226,7 +226,7 @@ fn regularisation_path(
     }
     let points = result.map_err(|e| fit_error(e, &settings, data, "path"))?;
     for point in &points {
-        print_warnings(&point.fit, &path_label(point.prior_weight));
+        print_warnings(&point.fit, data, &path_label(point.prior_weight));
     }
     Ok(points)
 }
@@ -237,9 +237,10 @@ pub fn path_label(lambda: f64) -> String {
 }
 
 /// Prints the problems found in `fit` on stderr, naming the fit.
-fn print_warnings(fit: &NmfFit, label: &str) {
+fn print_warnings(fit: &NmfFit, data: &Dataset, label: &str) {
     for warning in fit.warnings() {
-        eprintln!("warning: {warning} (in {label})");
+        let message = report::warning_message(&warning, data.header.as_deref());
+        eprintln!("warning: {message} (in {label})");
     }
 }
 

@@ -325,6 +325,11 @@ fn regularisation_path_on_scaled_employment() {
         "{}",
         stdout(&output)
     );
+    assert!(
+        !stderr(&output).contains("differ in size"),
+        "{}",
+        stderr(&output)
+    );
     let report = report(&out);
     let path = report["path"].as_array().unwrap();
     assert_eq!(path.len(), 3);
@@ -335,6 +340,39 @@ fn regularisation_path_on_scaled_employment() {
     assert!(
         page.contains("<h2>Regularisation path</h2>"),
         "index.html lacks the path table"
+    );
+}
+
+#[test]
+fn unscaled_employment_warns_with_names() {
+    let out = scratch("unscaled");
+    let input = data("us_employment_120x22.csv");
+    let output = factorize(&out, &["--input", &input, "--iterations", "200"]);
+    let printed = stderr(&output);
+    let expected = "warning: the series differ in size by a factor of 245 (root mean square \
+                    554 in column 15 against 135705 in column 1)";
+    assert!(printed.contains(expected), "{printed}");
+    assert!(
+        printed.contains(
+            "use per-series scaling (mean) to weigh every series alike with --scaling mean; \
+             column 15 is utilities and column 1 is nonfarm (in simplex NMF, gaussian objective)"
+        ),
+        "{printed}"
+    );
+    assert!(!printed.contains("Scaling::"), "{printed}");
+
+    let report = report(&out);
+    let warnings = report["nmf"][0]["warnings"].as_array().unwrap();
+    let unscaled = warnings
+        .iter()
+        .find(|w| w["kind"] == "unscaled_series")
+        .expect("report.json lists the unscaled_series warning");
+    assert_eq!(unscaled["smallest_column"], 15);
+    assert_eq!(unscaled["largest_column"], 1);
+    let page = read_text(&out, "index.html");
+    assert!(
+        page.contains("column 15 is utilities"),
+        "index.html lacks the names"
     );
 }
 

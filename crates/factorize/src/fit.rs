@@ -84,6 +84,8 @@ pub struct NmfFit {
     pub seconds: f64,
     /// The factor each series was divided by before fitting, if any.
     pub scale: Option<Vec<f64>>,
+    /// The root mean square of each series of the input, before scaling.
+    pub series_rms: Vec<f64>,
     /// The cost function.
     pub objective: Objective,
     /// The Dirichlet concentration α.

@@ -15,8 +15,10 @@
 //! - [`NmfFit::warnings`]: the checks that tell when a fit does not read as
 //!   mixtures of typical series. A [`FitWarning`] reports a component that is
 //!   the largest weight of no series, a basis series that leaves the data's
-//!   range by more than [`BASIS_RANGE_MARGIN`] of it, or a fit that stopped
-//!   at the iteration limit before the cost settled. The default fit of the
+//!   range by more than [`BASIS_RANGE_MARGIN`] of it, a fit that stopped
+//!   at the iteration limit before the cost settled, or an unscaled fit of
+//!   series whose sizes differ by more than [`UNSCALED_SIZE_RATIO`] times.
+//!   The default fit of the
 //!   world fertility data (k = 3) gets two warnings: basis 2 reaches 13.1
 //!   and basis 3 falls to -2.56, while the data span 0.84 to 9.22.
 //! - [`svd_baseline`]: the rank-k SVD with the same metrics.
@@ -92,6 +94,6 @@ pub use scaling::Scaling;
 pub use settings::NmfSettings;
 pub use solver::NmfSolver;
 pub use synthetic::{seed_problem, sparse_mixture, SyntheticProblem};
-pub use warnings::{FitWarning, BASIS_RANGE_MARGIN};
+pub use warnings::{FitWarning, BASIS_RANGE_MARGIN, UNSCALED_SIZE_RATIO};
 
 pub use ferroflux_linalg::Matrix;

@@ -10,7 +10,7 @@ use crate::error::{non_negative, positive};
 use crate::fit::NmfFit;
 use crate::nmf::{IterationInfo, SimplexNmf};
 use crate::objective::{CostFunction, Objective};
-use crate::scaling::{apply_scale, rms, scale_factors, validate_data, Scaling};
+use crate::scaling::{apply_scale, rms, scale_factors, validate_data};
 use crate::settings::NmfSettings;
 use crate::solver::NmfSolver;
 use crate::{relative_error, FactorizeError};
@@ -63,9 +63,6 @@ impl SimplexNmf {
     /// Validates, scales and normalises the data, and estimates the noise.
     pub(crate) fn prepare(&self, a: &Matrix<f64>) -> Result<Problem, FactorizeError> {
         self.validate(a)?;
-        if self.settings.scaling == Scaling::None {
-            warn_on_mixed_scales(a);
-        }
         let scale = scale_factors(a, self.settings.scaling)?;
         let scaled = match &scale {
             Some(factors) => apply_scale(a, factors),
@@ -200,6 +197,10 @@ impl SimplexNmf {
             ],
             seconds: 0.0,
             scale: problem.scale.clone(),
+            series_rms: a
+                .column_iter()
+                .map(|column| (column.norm_squared() / column.len() as f64).sqrt())
+                .collect(),
             objective: s.objective,
             alpha: s.alpha,
             prior_weight: s.prior_weight,
@@ -267,26 +268,4 @@ fn noise_variance(a: &Matrix<f64>, k: usize, floor: f64) -> Result<f64, Factoriz
     let variance = tail / a.len() as f64;
     let minimum = (floor * rms(a)).powi(2);
     Ok(variance.max(minimum))
-}
-
-/// Ratio of the largest to the smallest series size (root mean square)
-/// above which an unscaled fit is likely dominated by the large series.
-const MIXED_SCALE_RATIO: f64 = 100.0;
-
-/// Logs a warning when the series differ so much in size that the largest
-/// ones would decide the fit on their own.
-fn warn_on_mixed_scales(a: &Matrix<f64>) {
-    let sizes = a
-        .column_iter()
-        .map(|c| (c.norm_squared() / c.len() as f64).sqrt());
-    let (smallest, largest) = sizes.fold((f64::INFINITY, 0.0f64), |(lo, hi), x| {
-        (lo.min(x), hi.max(x))
-    });
-    if smallest > 0.0 && largest / smallest > MIXED_SCALE_RATIO {
-        log::warn!(
-            "series sizes (root mean square) range from {smallest:.3e} to {largest:.3e}, a factor of \
-             {:.0}; the largest series will dominate the fit, consider Scaling::Mean or Scaling::StdDev",
-            largest / smallest
-        );
-    }
 }

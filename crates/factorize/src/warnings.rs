@@ -1,12 +1,14 @@
 //! Checks that tell when a fit cannot be read as "10% of basis 1 and 90% of
-//! basis 2": components that no series follows, basis series far outside the
-//! range of the data, and fits that stopped at the iteration limit.
+//! basis 2". They find components that no series follows, basis series far
+//! outside the range of the data, fits that stopped at the iteration limit,
+//! and unscaled series so different in size that the largest decide the fit.
 
 use std::fmt;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::fit::{dominant_rows, NmfFit};
+use crate::scaling::Scaling;
 
 /// How far a basis series may leave the range of the data before
 /// [`NmfFit::warnings`] reports it, as a share of the data's range
@@ -15,6 +17,12 @@ use crate::fit::{dominant_rows, NmfFit};
 /// noise lets them reach a little further. A basis a quarter of the range
 /// beyond the data is no longer a shape a reader can compare with a series.
 pub const BASIS_RANGE_MARGIN: f64 = 0.25;
+
+/// How many times larger than the smallest series (by root mean square) the
+/// largest may be before [`NmfFit::warnings`] reports an unscaled fit. The
+/// cost sums squared errors over all series, so the errors of a series 100
+/// times smaller count about 10,000 times less.
+pub const UNSCALED_SIZE_RATIO: f64 = 100.0;
 
 /// A problem found in a fit by [`NmfFit::warnings`].
 ///
@@ -63,16 +71,31 @@ pub enum FitWarning {
         /// The tolerance it had to stay below.
         tolerance: f64,
     },
+    /// The fit ran without per-series scaling on series whose sizes differ
+    /// by more than [`UNSCALED_SIZE_RATIO`], so the largest series decide
+    /// the basis. Fix it with per-series scaling by the mean (`--scaling
+    /// mean` on the command line, `.scaling(Scaling::Mean)` in Rust).
+    UnscaledSeries {
+        /// The smallest series (0-based column of the data).
+        smallest: usize,
+        /// Its root mean square.
+        smallest_rms: f64,
+        /// The largest series (0-based column of the data).
+        largest: usize,
+        /// Its root mean square.
+        largest_rms: f64,
+    },
 }
 
 impl FitWarning {
     /// Returns a short machine-readable name: `"empty_component"`,
-    /// `"basis_out_of_range"` or `"not_converged"`.
+    /// `"basis_out_of_range"`, `"not_converged"` or `"unscaled_series"`.
     pub fn kind(&self) -> &'static str {
         match self {
             FitWarning::EmptyComponent { .. } => "empty_component",
             FitWarning::BasisOutOfRange { .. } => "basis_out_of_range",
             FitWarning::NotConverged { .. } => "not_converged",
+            FitWarning::UnscaledSeries { .. } => "unscaled_series",
         }
     }
 
@@ -81,7 +104,7 @@ impl FitWarning {
         match self {
             FitWarning::EmptyComponent { component, .. }
             | FitWarning::BasisOutOfRange { component, .. } => Some(*component),
-            FitWarning::NotConverged { .. } => None,
+            FitWarning::NotConverged { .. } | FitWarning::UnscaledSeries { .. } => None,
         }
     }
 }
@@ -131,6 +154,23 @@ impl fmt::Display for FitWarning {
                 "the fit stopped at the limit of {iterations} iterations with the cost still \
                  changing by {last_relative_change:.1e} per step (tolerance {tolerance:.0e}); \
                  try more iterations, a smaller learning rate or fewer components"
+            ),
+            FitWarning::UnscaledSeries {
+                smallest,
+                smallest_rms,
+                largest,
+                largest_rms,
+            } => write!(
+                f,
+                "the series differ in size by a factor of {:.0} (root mean square {} in \
+                 column {} against {} in column {}), so without scaling the largest series \
+                 decide the basis and the smallest barely count; use per-series scaling \
+                 (mean) to weigh every series alike",
+                largest_rms / smallest_rms,
+                short(smallest_rms),
+                smallest + 1,
+                short(largest_rms),
+                largest + 1
             ),
         }
     }
@@ -199,6 +239,21 @@ impl Serialize for FitWarning {
                 s.serialize_field("iterations", &iterations)?;
                 s.serialize_field("last_relative_change", &last_relative_change)?;
                 s.serialize_field("tolerance", &tolerance)?;
+                s.serialize_field("message", &message)?;
+                s.end()
+            }
+            FitWarning::UnscaledSeries {
+                smallest,
+                smallest_rms,
+                largest,
+                largest_rms,
+            } => {
+                let mut s = serializer.serialize_struct("FitWarning", 6)?;
+                s.serialize_field("kind", self.kind())?;
+                s.serialize_field("smallest_column", &(smallest + 1))?;
+                s.serialize_field("smallest_rms", &smallest_rms)?;
+                s.serialize_field("largest_column", &(largest + 1))?;
+                s.serialize_field("largest_rms", &largest_rms)?;
                 s.serialize_field("message", &message)?;
                 s.end()
             }
@@ -282,7 +337,31 @@ impl NmfFit {
                 tolerance: self.tolerance,
             });
         }
+        if self.scaling == Scaling::None {
+            found.extend(self.unscaled_series());
+        }
         found
+    }
+
+    /// Returns the smallest and largest series by root mean square if they
+    /// differ by more than [`UNSCALED_SIZE_RATIO`]. An all-zero series has
+    /// no size to compare and is left out.
+    fn unscaled_series(&self) -> Option<FitWarning> {
+        let sized = || {
+            self.series_rms
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|&(_, rms)| rms > 0.0)
+        };
+        let (smallest, smallest_rms) = sized().min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let (largest, largest_rms) = sized().max_by(|a, b| a.1.total_cmp(&b.1))?;
+        (largest_rms > UNSCALED_SIZE_RATIO * smallest_rms).then_some(FitWarning::UnscaledSeries {
+            smallest,
+            smallest_rms,
+            largest,
+            largest_rms,
+        })
     }
 }
 
@@ -291,7 +370,7 @@ mod tests {
     use ferroflux_linalg::Matrix;
 
     use super::*;
-    use crate::{Init, Objective, Scaling};
+    use crate::{Init, Objective};
 
     /// Builds a converged fit with the given `w`, `h` and data range.
     fn hand_built(w: Matrix<f64>, h: Matrix<f64>, data_range: [f64; 2]) -> NmfFit {
@@ -310,6 +389,7 @@ mod tests {
             data_range,
             seconds: 0.0,
             scale: None,
+            series_rms: vec![1.0, 2.0, 3.0, 4.0],
             objective: Objective::Gaussian,
             alpha: 0.2,
             prior_weight: 0.03,
@@ -521,6 +601,46 @@ mod tests {
             },
         ]);
         assert_eq!(json, expected);
+    }
+
+    #[test]
+    fn unscaled_series_fields_and_message() {
+        let h = Matrix::from_column_slice(3, 3, &[0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8]);
+        let mut fit = hand_built(basis_in_range(), h, [0.0, 1.0]);
+        // The all-zero series 2 has no size and is not the smallest.
+        fit.series_rms = vec![250.0, 0.0, 2.0, 0.5, 50.0];
+        let warnings = fit.warnings();
+        assert_eq!(
+            warnings,
+            [FitWarning::UnscaledSeries {
+                smallest: 3,
+                smallest_rms: 0.5,
+                largest: 0,
+                largest_rms: 250.0,
+            }]
+        );
+        assert_eq!(warnings[0].kind(), "unscaled_series");
+        assert_eq!(warnings[0].component(), None);
+        assert_eq!(
+            warnings[0].to_string(),
+            "the series differ in size by a factor of 500 (root mean square 0.500 in column 4 \
+             against 250 in column 1), so without scaling the largest series decide the basis \
+             and the smallest barely count; use per-series scaling (mean) to weigh every series \
+             alike"
+        );
+        let json = serde_json::to_value(&warnings[0]).unwrap();
+        assert_eq!(json["smallest_column"], 4);
+        assert_eq!(json["largest_column"], 1);
+
+        // At the ratio itself, or with any per-series scaling, no warning.
+        fit.series_rms = vec![100.0, 1.0];
+        assert_eq!(fit.warnings(), []);
+        fit.series_rms = vec![100.5, 1.0];
+        assert_eq!(fit.warnings().len(), 1);
+        fit.scaling = Scaling::Mean;
+        assert_eq!(fit.warnings(), []);
+        fit.scaling = Scaling::StdDev;
+        assert_eq!(fit.warnings(), []);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! `NmfFit::warnings` on real fits: basis series outside the data range on
 //! the shipped fertility data, a component that dominates no series on the
-//! Flux example's problem, the iteration limit, and the serialised form.
+//! Flux example's problem, the iteration limit, series of very different
+//! size fitted without scaling, and the serialised form.
 
 use std::ops::ControlFlow;
 use std::path::Path;
 
 use ferroflux_factorize::{
-    read_series_csv, seed_problem, FitWarning, Matrix, NmfFit, SimplexNmf, BASIS_RANGE_MARGIN,
+    read_series_csv, seed_problem, FitWarning, Matrix, NmfFit, Scaling, SimplexNmf,
+    BASIS_RANGE_MARGIN, UNSCALED_SIZE_RATIO,
 };
 
 fn fertility() -> Matrix<f64> {
@@ -214,4 +216,50 @@ fn fit_report_includes_new_fields() {
     assert_eq!(json["tolerance"], 1e-6);
     assert_eq!(json["data_range"][0], fit.data_range[0]);
     assert_eq!(json["data_range"][1], fit.data_range[1]);
+}
+
+#[test]
+fn employment_without_scaling_is_reported() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/us_employment_120x22.csv");
+    let data = read_series_csv(&path).expect("shipped employment data");
+    let names = data.names.expect("header row");
+    let unscaled = SimplexNmf::new(3)
+        .iterations(200)
+        .fit(&data.values)
+        .unwrap();
+    let warnings = unscaled.warnings();
+    let Some(&FitWarning::UnscaledSeries {
+        smallest,
+        smallest_rms,
+        largest,
+        largest_rms,
+    }) = warnings.iter().find(|w| w.kind() == "unscaled_series")
+    else {
+        panic!("no unscaled_series warning in {warnings:?}");
+    };
+    // Utilities employ about 554 thousand people, all nonfarm jobs about
+    // 136 million: a factor of about 245.
+    assert_eq!(names[smallest], "utilities");
+    assert_eq!(names[largest], "nonfarm");
+    assert!((smallest_rms - 553.76).abs() < 0.01, "{smallest_rms}");
+    assert!((largest_rms - 135_705.3).abs() < 0.1, "{largest_rms}");
+    assert!(largest_rms / smallest_rms > UNSCALED_SIZE_RATIO);
+    let message = warnings
+        .iter()
+        .find(|w| w.kind() == "unscaled_series")
+        .unwrap()
+        .to_string();
+    assert!(
+        message.starts_with("the series differ in size by a factor of 245 "),
+        "{message}"
+    );
+    assert!(message.contains("column 15 against"), "{message}");
+    assert!(message.contains("per-series scaling (mean)"), "{message}");
+
+    let scaled = SimplexNmf::new(3)
+        .scaling(Scaling::Mean)
+        .iterations(200)
+        .fit(&data.values)
+        .unwrap();
+    assert!(!kinds(&scaled.warnings()).contains(&"unscaled_series"));
 }
