@@ -14,12 +14,12 @@ use std::hint::black_box;
 use ferroflux_autodiff::{with_gradient, Matrix, Param, Params, Tensor};
 use ferroflux_linalg::{rand_with, rng};
 
-/// Uniform entries in `[-1, 1)` from a seeded generator, as the benches use.
+/// Returns uniform entries in `[-1, 1)` from a seeded generator, as the benches use.
 fn input(seed: u64, rows: usize, cols: usize) -> Matrix<f64> {
     rand_with::<f64, _>(&mut rng(seed), rows, cols).map(|x| x + x - 1.0)
 }
 
-/// Nanoseconds this thread has run on a CPU, from `/proc/thread-self/schedstat`.
+/// Returns the nanoseconds this thread has run on a CPU, from `/proc/thread-self/schedstat`.
 fn thread_cpu_nanos() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     text.split_whitespace().next()?.parse().ok()
