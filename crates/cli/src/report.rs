@@ -97,11 +97,11 @@ pub fn warning_message(warning: &FitWarning, header: Option<&[String]>) -> Strin
     };
     match header {
         Some(_) => format!(
-            "{warning} with --scaling mean; {} and {}",
+            "{warning}, with --scaling mean; {} and {}",
             named(*smallest),
             named(*largest)
         ),
-        None => format!("{warning} with --scaling mean"),
+        None => format!("{warning}, with --scaling mean"),
     }
 }
 
@@ -189,5 +189,39 @@ fn fit_summary<'a>(labeled: &'a LabeledFit, outcome: &Outcome) -> FitSummary<'a>
             w: format!("W{}.csv", labeled.suffix),
             h: format!("H{}.csv", labeled.suffix),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unscaled_warning_names_option_and_series() {
+        let warning = FitWarning::UnscaledSeries {
+            smallest: 1,
+            smallest_rms: 2.0,
+            largest: 0,
+            largest_rms: 500.0,
+        };
+        let header = ["big".to_string(), "small".to_string()];
+
+        let named = warning_message(&warning, Some(&header));
+        assert_eq!(
+            named,
+            format!("{warning}, with --scaling mean; column 2 is small and column 1 is big")
+        );
+        let unnamed = warning_message(&warning, None);
+        assert_eq!(unnamed, format!("{warning}, with --scaling mean"));
+    }
+
+    #[test]
+    fn other_warnings_keep_library_message() {
+        let warning = FitWarning::NotConverged {
+            iterations: 10,
+            last_relative_change: 0.5,
+            tolerance: 1e-6,
+        };
+        assert_eq!(warning_message(&warning, None), warning.to_string());
     }
 }

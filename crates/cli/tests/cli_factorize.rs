@@ -354,7 +354,7 @@ fn unscaled_employment_warns_with_names() {
     assert!(printed.contains(expected), "{printed}");
     assert!(
         printed.contains(
-            "use per-series scaling (mean) to weigh every series alike with --scaling mean; \
+            "use per-series scaling (mean) to weigh every series alike, with --scaling mean; \
              column 15 is utilities and column 1 is nonfarm (in simplex NMF, gaussian objective)"
         ),
         "{printed}"
