@@ -45,9 +45,9 @@ pub struct FactorizeArgs {
         0 fits on the simplex without a prior", |s| s.prior_weight.to_string()))]
     pub prior_weight: Option<f64>,
 
-    #[arg(long, allow_negative_numbers = true, value_name = "MU", help = setting_help("Weight mu >= 0 of the \
+    #[arg(long, allow_negative_numbers = true, value_name = "MU", help = gaussian_setting_help("Weight mu >= 0 of the \
         gaussian objective's ridge term mu/2·‖W‖², which keeps basis series from growing to make \
-        up for small weights; 0 turns it off, and the seed objective has no such term", |s| s.basis_ridge.to_string()))]
+        up for small weights; 0 turns it off", |s| s.basis_ridge.to_string()))]
     pub basis_ridge: Option<f64>,
 
     #[arg(long, allow_negative_numbers = true, value_name = "ETA", help = setting_help("Adam's step size eta > 0", |s| s.learning_rate.to_string()))]
@@ -135,6 +135,16 @@ fn setting_help(text: &str, value: impl Fn(&NmfSettings) -> String) -> String {
         "{text} [default: {}; {} with --objective seed]",
         value(&gaussian),
         value(&seed)
+    )
+}
+
+/// Formats the help of an option that only the gaussian objective uses,
+/// with its default.
+fn gaussian_setting_help(text: &str, value: impl Fn(&NmfSettings) -> String) -> String {
+    let gaussian = SimplexNmf::new(3).settings();
+    format!(
+        "{text} [default: {}; unused with --objective seed]",
+        value(&gaussian)
     )
 }
 

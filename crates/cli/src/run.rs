@@ -110,6 +110,12 @@ fn check_options(args: &FactorizeArgs) -> Result<(), CliError> {
             });
         }
     }
+    if args.basis_ridge.is_some() && args.objective == ObjectiveArg::Seed {
+        eprintln!(
+            "note: --basis-ridge has no effect with --objective seed, whose cost has no ridge \
+             term; leave it out or use --objective gaussian"
+        );
+    }
     if !args.time_start.is_finite() {
         return Err(CliError::InvalidOption {
             option: "time-start",

@@ -377,6 +377,43 @@ fn unscaled_employment_warns_with_names() {
 }
 
 #[test]
+fn help_gives_defaults_per_objective() {
+    let output = ferroflux(&["factorize", "--help"]);
+    assert!(output.status.success());
+    let help = stdout(&output)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains("0 turns it off [default: 0.01; unused with --objective seed]"),
+        "{help}"
+    );
+    assert!(
+        help.contains("Adam's step size eta > 0 [default: 0.02; 0.001 with --objective seed]"),
+        "{help}"
+    );
+}
+
+#[test]
+fn basis_ridge_with_seed_objective_is_noted() {
+    let out = scratch("seed-ridge");
+    let args = [
+        "--objective",
+        "seed",
+        "--basis-ridge",
+        "0.5",
+        "--iterations",
+        "50",
+    ];
+    let output = factorize(&out, &args);
+    let printed = stderr(&output);
+    assert!(
+        printed.contains("note: --basis-ridge has no effect with --objective seed"),
+        "{printed}"
+    );
+}
+
+#[test]
 fn missing_file_is_reported() {
     let folder = scratch("missing");
     let file = folder.join("no-such-file.csv");
