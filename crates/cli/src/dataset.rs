@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ferroflux::factorize::{read_series_csv_with, seed_problem, FactorizeError};
+use ferroflux::factorize::{read_csv_records, read_series_csv_with, seed_problem, FactorizeError};
 use ferroflux::Matrix;
 
 use crate::args::{FactorizeArgs, HeaderArg};
@@ -187,29 +187,39 @@ fn place(line: u64, column: usize, series: Option<&str>) -> String {
     }
 }
 
-/// Reads a `code,name` CSV file with a header row into a map from code to name.
+/// Reads a `code,name` CSV file with a header row into a map from code to
+/// name. Cells after the second are ignored.
 fn read_series_names(path: &Path) -> Result<HashMap<String, String>, CliError> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| match e.kind() {
-        csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+    let records = read_csv_records(path).map_err(|error| match error {
+        FactorizeError::FileNotFound { .. } => {
             names_error(path, "file not found; check the path of --series-names")
         }
-        _ => names_error(path, &format!("cannot read the file: {e}")),
+        other => CliError::Factorize(other),
     })?;
     let mut names = HashMap::new();
-    for record in reader.records() {
-        let record = record
-            .map_err(|e| names_error(path, &format!("{e}; expected two columns, code and name")))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let (Some(code), Some(name)) = (record.get(0), record.get(1)) else {
+    let mut lines: HashMap<&str, u64> = HashMap::new();
+    for record in records.iter().skip(1) {
+        let [code, name, ..] = record.cells.as_slice() else {
             return Err(names_error(
                 path,
                 &format!(
-                    "line {line} has {} cell(s); expected two, code and name",
-                    record.len()
+                    "line {} has {} cell(s); expected two, code and name",
+                    record.line,
+                    record.cells.len()
                 ),
             ));
         };
-        names.insert(code.trim().to_string(), name.trim().to_string());
+        if let Some(first) = lines.insert(code, record.line) {
+            return Err(names_error(
+                path,
+                &format!(
+                    "line {}: the code {code:?} already has a name on line {first}; give \
+                     each code one name, so remove one of the two lines",
+                    record.line
+                ),
+            ));
+        }
+        names.insert(code.clone(), name.clone());
     }
     if names.is_empty() {
         return Err(names_error(

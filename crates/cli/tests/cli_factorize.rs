@@ -414,6 +414,37 @@ fn basis_ridge_with_seed_objective_is_noted() {
 }
 
 #[test]
+fn bad_series_names_file_names_line() {
+    let (folder, input) = input_file("bad-names", "data.csv", "north,south\n1.5,2.5\n3.5,2\n");
+    let cases = [
+        (
+            "short.csv",
+            "code,name\nnorth,North Sea\n\n\nsouth\n",
+            "short.csv: line 5 has 1 cell(s); expected two, code and name",
+        ),
+        (
+            "twice.csv",
+            "code,name\nnorth,North Sea\n\nnorth,Nordsee\n",
+            "twice.csv: line 4: the code \"north\" already has a name on line 2",
+        ),
+        ("header-only.csv", "code,name\n", "no rows after the header"),
+        (
+            "missing.csv",
+            "",
+            "missing.csv: file not found; check the path of --series-names",
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        let names = folder.join(name);
+        if !contents.is_empty() {
+            std::fs::write(&names, contents).unwrap();
+        }
+        let message = input_fails(&input, &["--series-names", names.to_str().unwrap()]);
+        assert!(message.contains(expected), "{name}: {message}");
+    }
+}
+
+#[test]
 fn missing_file_is_reported() {
     let folder = scratch("missing");
     let file = folder.join("no-such-file.csv");

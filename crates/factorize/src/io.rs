@@ -49,15 +49,17 @@ pub enum Header {
 /// and blank lines included, and columns counted from 1.
 ///
 /// # Errors
-/// [`FactorizeError::FileNotFound`] and [`FactorizeError::Io`] name the path;
-/// [`FactorizeError::EmptyFile`] if no data row is left;
-/// [`FactorizeError::RaggedRow`] names the line and both cell counts;
-/// [`FactorizeError::NonNumeric`] names the line, the column and the cell;
-/// [`FactorizeError::NonFiniteCell`] names the line and column of a cell
-/// that parses as NaN or an infinity, such as `NaN`, `inf` or `1e999`;
-/// [`FactorizeError::DuplicateName`] names a repeated series name and both
-/// of its columns; [`FactorizeError::Csv`] names the line and column of a
-/// cell that is not valid UTF-8.
+/// - [`FactorizeError::FileNotFound`] and [`FactorizeError::Io`] name the
+///   path.
+/// - [`FactorizeError::EmptyFile`] if no data row is left.
+/// - [`FactorizeError::RaggedRow`] names the line and both cell counts.
+/// - [`FactorizeError::NonNumeric`] names the line, the column and the cell.
+/// - [`FactorizeError::NonFiniteCell`] names the line and column of a cell
+///   that parses as NaN or an infinity, such as `NaN`, `inf` or `1e999`.
+/// - [`FactorizeError::DuplicateName`] names a repeated series name and both
+///   of its columns.
+/// - [`FactorizeError::Csv`] names the line and column of a cell that is not
+///   valid UTF-8.
 pub fn read_series_csv(path: &Path) -> Result<SeriesData, FactorizeError> {
     read_series_csv_with(path, Header::Auto)
 }
@@ -68,7 +70,7 @@ pub fn read_series_csv(path: &Path) -> Result<SeriesData, FactorizeError> {
 /// # Errors
 /// As [`read_series_csv`].
 pub fn read_series_csv_with(path: &Path, header: Header) -> Result<SeriesData, FactorizeError> {
-    let rows = read_rows(path)?;
+    let rows = read_csv_records(path)?;
     let Some(first) = rows.first() else {
         return Err(FactorizeError::EmptyFile {
             path: path.to_path_buf(),
@@ -141,7 +143,7 @@ pub fn read_series_csv_with(path: &Path, header: Header) -> Result<SeriesData, F
 
 /// Rejects a header row that names two series alike, because the names key
 /// the components' series lists and the columns of `H.csv`.
-fn check_unique_names(path: &Path, header: &Row) -> Result<(), FactorizeError> {
+fn check_unique_names(path: &Path, header: &CsvRecord) -> Result<(), FactorizeError> {
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(header.cells.len());
     for (j, name) in header.cells.iter().enumerate() {
         if let Some(&first) = seen.get(name.as_str()) {
@@ -158,13 +160,27 @@ fn check_unique_names(path: &Path, header: &Row) -> Result<(), FactorizeError> {
     Ok(())
 }
 
-/// One record of the file with the 1-based line number where it starts.
-struct Row {
-    line: u64,
-    cells: Vec<String>,
+/// One non-blank record of a CSV file: its cells, trimmed, and the 1-based
+/// line where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvRecord {
+    /// The line where the record starts, counted from 1 with blank lines.
+    pub line: u64,
+    /// The cells, with surrounding whitespace removed.
+    pub cells: Vec<String>,
 }
 
-fn read_rows(path: &Path) -> Result<Vec<Row>, FactorizeError> {
+/// Reads the records of a CSV file as [`read_series_csv`] does, without
+/// reading cells as numbers: cells are trimmed, rows may differ in length,
+/// and blank lines are skipped but counted in the line numbers. Use it for
+/// side files such as a table of series names, so that their errors name
+/// the same lines as those of the data file.
+///
+/// # Errors
+/// [`FactorizeError::FileNotFound`] and [`FactorizeError::Io`] name the path;
+/// [`FactorizeError::Csv`] names the line and column of a cell that is not
+/// valid UTF-8.
+pub fn read_csv_records(path: &Path) -> Result<Vec<CsvRecord>, FactorizeError> {
     let bytes = fs::read(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => FactorizeError::FileNotFound {
             path: path.to_path_buf(),
@@ -181,7 +197,7 @@ fn read_rows(path: &Path) -> Result<Vec<Row>, FactorizeError> {
         .trim(csv::Trim::All)
         .from_reader(bytes.as_slice());
     let mut lines = LineCounter::new(&bytes);
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<CsvRecord> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e, &mut lines))?;
         let line = record
@@ -191,7 +207,7 @@ fn read_rows(path: &Path) -> Result<Vec<Row>, FactorizeError> {
         if record.len() == 1 && record[0].is_empty() {
             continue;
         }
-        rows.push(Row {
+        rows.push(CsvRecord {
             line,
             cells: record.iter().map(str::to_owned).collect(),
         });
@@ -288,7 +304,7 @@ fn is_integer_literal(cell: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn detect_header(rows: &[Row]) -> bool {
+fn detect_header(rows: &[CsvRecord]) -> bool {
     let first = &rows[0].cells;
     if first.iter().any(|c| parse_number(c).is_none()) {
         return true;

@@ -87,7 +87,10 @@ pub use baseline::{relative_error, svd_baseline, SvdBaseline};
 pub use error::FactorizeError;
 pub use fit::{NmfFit, PathPoint, Sparsity};
 pub use init::Init;
-pub use io::{read_series_csv, read_series_csv_with, write_matrix_csv, Header, SeriesData};
+pub use io::{
+    read_csv_records, read_series_csv, read_series_csv_with, write_matrix_csv, CsvRecord, Header,
+    SeriesData,
+};
 pub use nmf::{IterationInfo, SimplexNmf};
 pub use objective::{CostFunction, Objective};
 pub use scaling::Scaling;

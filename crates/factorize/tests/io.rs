@@ -5,7 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use ferroflux_factorize::{
-    read_series_csv, read_series_csv_with, write_matrix_csv, FactorizeError, Header, Matrix,
+    read_csv_records, read_series_csv, read_series_csv_with, write_matrix_csv, FactorizeError,
+    Header, Matrix,
 };
 
 /// A fresh folder under the target directory's temporary area for one test.
@@ -187,6 +188,22 @@ fn non_finite_cells_are_rejected() {
         assert!(message.contains(&place), "{message}");
         assert!(message.contains("replace the value"), "{message}");
     }
+}
+
+#[test]
+fn records_keep_text_and_lines() {
+    let dir = scratch("records");
+    let path = write(
+        &dir,
+        "names.csv",
+        "code, name\n\nNER,Niger\r\n\"COD\",\"Congo, Dem. Rep.\"\nX\n",
+    );
+    let records = read_csv_records(&path).unwrap();
+    let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [1, 3, 4, 5]);
+    assert_eq!(records[0].cells, ["code", "name"]);
+    assert_eq!(records[2].cells, ["COD", "Congo, Dem. Rep."]);
+    assert_eq!(records[3].cells, ["X"]);
 }
 
 #[test]
