@@ -88,7 +88,7 @@ pub enum CliError {
     /// The cost became NaN or infinite.
     #[error(
         "the fit diverged: the cost became {cost} at iteration {iteration}; lower \
-         --learning-rate (it was {learning_rate}) or scale the series with --scaling std-dev"
+         --learning-rate (it was {learning_rate:?}) or scale the series with --scaling std-dev"
     )]
     Diverged {
         /// 1-based iteration.
@@ -190,6 +190,13 @@ pub fn fit_error(
             } else {
                 "std-dev"
             },
+        },
+        FactorizeError::InvalidAlpha { alpha } => CliError::InvalidOption {
+            option: "alpha",
+            value: alpha.to_string(),
+            reason: "expected a finite number > 0 (below 1 favours sparse weights, 1 is a flat \
+                     prior)"
+                .into(),
         },
         FactorizeError::Diverged { iteration, cost } => CliError::Diverged {
             iteration: iteration + 1,

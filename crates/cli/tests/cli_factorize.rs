@@ -445,6 +445,15 @@ fn bad_series_names_file_names_line() {
 }
 
 #[test]
+fn diverged_fit_names_learning_rate() {
+    let out = scratch("diverged").join("report");
+    let input = data("us_employment_120x22.csv");
+    let message = factorize_fails(&out, &["--input", &input, "--learning-rate", "1e300"]);
+    assert!(message.contains("the fit diverged"), "{message}");
+    assert!(message.contains("(it was 1e300)"), "{message}");
+}
+
+#[test]
 fn missing_file_is_reported() {
     let folder = scratch("missing");
     let file = folder.join("no-such-file.csv");
@@ -594,7 +603,7 @@ fn failed_run_keeps_previous_report() {
 
     // The option is checked by the fit, after the temporary folder exists.
     let message = factorize_fails(&out, &["--input", &input, "--alpha", "-1"]);
-    assert!(message.contains("alpha = -1"), "{message}");
+    assert!(message.contains("invalid --alpha -1:"), "{message}");
     assert_eq!(snapshot(&out), before, "the folder was changed");
     assert_only(&folder, &["report"]);
 }
@@ -621,7 +630,7 @@ fn out_that_is_a_file_is_rejected() {
 fn negative_numbers_reach_range_checks() {
     let out = scratch("negative").join("report");
     let cases = [
-        (["--alpha", "-1"], "alpha = -1", "> 0"),
+        (["--alpha", "-1"], "invalid --alpha -1:", "> 0"),
         (
             ["--learning-rate", "-0.5"],
             "invalid --learning-rate -0.5",
