@@ -409,11 +409,58 @@ fn missing_gradient_is_error_and_nothing_moves() {
 }
 
 #[test]
-#[should_panic(expected = "gradient shape (3, 2) does not match parameter")]
+#[should_panic(expected = "the gradient is 3x2 but the parameter is 2x3")]
 fn gradient_shape_mismatch_panics() {
     let problem = Quadratic::new();
     let mut opt = Descent::new(0.1);
     let _ = opt.update(&problem.w, &Matrix::zeros(3, 2));
+}
+
+/// The shape panic points at the caller's line, in the implicit style, in
+/// a chain and with explicit state, so the user sees their own mistake.
+#[test]
+fn gradient_shape_panic_names_the_callers_line() {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let file = info
+            .location()
+            .map(|l| l.file().to_string())
+            .unwrap_or_default();
+        record.lock().unwrap().push(file);
+    }));
+    let problem = Quadratic::new();
+    let wrong = Matrix::zeros(3, 2);
+    let calls: [&dyn Fn(); 3] = [
+        &|| drop(Descent::new(0.1).update(&problem.w, &wrong)),
+        &|| {
+            drop(
+                OptimiserChain::new((ClipGrad::new(1.0), Adam::default()))
+                    .update(&problem.w, &wrong),
+            )
+        },
+        &|| {
+            drop(
+                setup(Adam::default(), &Params::new([&problem.w]))
+                    .unwrap()
+                    .update(&problem.w, &wrong),
+            )
+        },
+    ];
+    for call in calls {
+        assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).is_err());
+    }
+    std::panic::set_hook(previous);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    for file in seen.iter() {
+        assert!(
+            file.ends_with("optim_optimiser.rs"),
+            "panic located in {file}"
+        );
+    }
 }
 
 #[test]
@@ -434,9 +481,12 @@ fn matrix_state_matches_params_style() {
     }
     assert_eq!(w, *problem.w.value());
     assert_eq!(b, *problem.b.value());
+    // The state keeps running products of β, which can differ from powi in
+    // the last bit (0.9⁴ is 0.6561000000000001 as a product).
+    let running = |beta: f64| (0..4).fold(1.0, |power, _| power * beta);
     assert_eq!(
         matrix_state.state(0).beta_power,
-        (0.9_f64.powi(4), 0.999_f64.powi(4))
+        (running(0.9), running(0.999))
     );
 }
 

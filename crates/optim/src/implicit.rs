@@ -74,6 +74,8 @@ macro_rules! implicit_optimiser {
             impl<T: Float> Optimiser<T> for $rule {
                 #[track_caller]
                 fn update(&mut self, p: &Param<T>, g: &Matrix<T>) -> Result<(), OptimError> {
+                    // Checked here: the closure below would hide the caller's line.
+                    crate::optimiser::check_gradient_shape(&p, g);
                     with_implicit::<Self, T, _>(|store| step_group(self, store, &mut [(p.id(), p, g)]))
                 }
 
@@ -128,6 +130,7 @@ where
 {
     #[track_caller]
     fn update(&mut self, p: &Param<T>, g: &Matrix<T>) -> Result<(), OptimError> {
+        crate::optimiser::check_gradient_shape(&p, g);
         with_implicit::<Self, T, _>(|store| step_group(self, store, &mut [(p.id(), p, g)]))
     }
 

@@ -126,12 +126,12 @@ impl<T: Float> Target<T> for &mut Matrix<T> {
 
 /// Checks one parameter and its gradient before any update.
 #[track_caller]
-fn check_gradient_shape<T: Float>(x: &impl Target<T>, g: &Matrix<T>) {
+pub(crate) fn check_gradient_shape<T: Float>(x: &impl Target<T>, g: &Matrix<T>) {
+    let ((rows, cols), (g_rows, g_cols)) = (x.shape(), g.shape());
     assert!(
-        x.shape() == g.shape(),
-        "Optimiser: gradient shape {:?} does not match parameter shape {:?}",
-        g.shape(),
-        x.shape(),
+        (rows, cols) == (g_rows, g_cols),
+        "optimiser update: the gradient is {g_rows}x{g_cols} but the parameter is \
+         {rows}x{cols}; pass the gradient of this parameter (for example `&grads[&p]`)",
     );
 }
 
