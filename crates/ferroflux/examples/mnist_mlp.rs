@@ -20,7 +20,8 @@
 //! (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
 //! `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally
 //! gzipped). The models are written to `[output-folder]` (default: the
-//! current folder) as `mnist_tutorial.safetensors` and `mnist_modern.safetensors`.
+//! current folder; created if missing, before training starts) as
+//! `mnist_tutorial.safetensors` and `mnist_modern.safetensors`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,6 +61,15 @@ fn main() -> ExitCode {
 }
 
 fn run(folder: &Path, output: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    // Made before training, so a bad output folder fails in a second rather
+    // than after minutes of training.
+    std::fs::create_dir_all(output).map_err(|e| {
+        format!(
+            "cannot create the output folder {}: {e}; pass a folder you can write to as the \
+             second argument",
+            output.display()
+        )
+    })?;
     println!("{}", ferroflux::backend());
     let start = Instant::now();
     let mnist = Mnist::load(folder)?;
