@@ -15,8 +15,10 @@ const REPORT_ENDINGS: [&str; 4] = [".csv", ".png", ".json", ".html"];
 
 /// A temporary folder that becomes `--out` on [`StagedFolder::install`] and
 /// is removed if it is dropped before that, on an error or a panic.
-// NOTE: a run killed by a signal leaves its `.NAME.PID-N.tmp` folder behind,
-// and no later run removes it.
+///
+/// A run killed by a signal leaves its `.NAME.PID-N.tmp` folder behind; the
+/// next run into the same `--out` removes it once that process is gone (see
+/// [`remove_abandoned`]).
 #[derive(Debug)]
 pub struct StagedFolder {
     /// `--out` as given, for messages.
@@ -34,6 +36,7 @@ impl StagedFolder {
     pub fn create(out: &Path) -> Result<Self, CliError> {
         let target = resolve(out)?;
         check_replaceable(out, &target)?;
+        remove_abandoned(&target);
         let temporary = create_sibling(&target, "tmp").map_err(|source| CliError::Output {
             path: out.to_path_buf(),
             problem: format!(
@@ -203,6 +206,63 @@ fn is_report_file_name(name: &str) -> bool {
     plain && REPORT_ENDINGS.iter().any(|ending| name.ends_with(ending))
 }
 
+/// Removes the temporary folders that killed runs left beside `target`:
+/// those named `.NAME.PID-N.tmp` or `.NAME.PID-N.old` whose process no
+/// longer runs and that hold only report files. Where the system cannot
+/// tell whether a process runs (no `/proc`), nothing is removed. Failures
+/// are ignored: the folders only take space.
+fn remove_abandoned(target: &Path) {
+    let proc_root = Path::new("/proc");
+    if !proc_root.join("self").exists() {
+        return;
+    }
+    let parent = target.parent().unwrap_or(Path::new("."));
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = abandoned_pid(&file_name, &name) else {
+            continue;
+        };
+        if pid == own || proc_root.join(pid.to_string()).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let only_reports = fs::read_dir(&path).is_ok_and(|files| {
+            files.flatten().all(|f| {
+                f.file_type().is_ok_and(|t| t.is_file())
+                    && is_report_file_name(&f.file_name().to_string_lossy())
+            })
+        });
+        if only_reports && fs::remove_dir_all(&path).is_ok() {
+            eprintln!(
+                "note: removed {}, left by an interrupted run (process {pid})",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Returns the process id in `file_name` if it is `.{name}.PID-N.tmp` or
+/// `.{name}.PID-N.old`.
+fn abandoned_pid(file_name: &str, name: &str) -> Option<u32> {
+    let rest = file_name
+        .strip_prefix('.')?
+        .strip_prefix(name)?
+        .strip_prefix('.')?;
+    let rest = rest
+        .strip_suffix(".tmp")
+        .or_else(|| rest.strip_suffix(".old"))?;
+    let (pid, attempt) = rest.split_once('-')?;
+    attempt.parse::<u32>().ok()?;
+    pid.parse().ok()
+}
+
 /// Creates a new empty folder `.NAME.PID-N.KIND` beside `target`.
 fn create_sibling(target: &Path, kind: &str) -> io::Result<PathBuf> {
     let parent = target.parent().unwrap_or(Path::new("."));
@@ -224,6 +284,16 @@ fn create_sibling(target: &Path, kind: &str) -> io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abandoned_folder_names() {
+        assert_eq!(abandoned_pid(".out.4242-0.tmp", "out"), Some(4242));
+        assert_eq!(abandoned_pid(".out.4242-3.old", "out"), Some(4242));
+        assert_eq!(abandoned_pid(".out.x.4242-0.tmp", "out"), None);
+        assert_eq!(abandoned_pid(".other.4242-0.tmp", "out"), None);
+        assert_eq!(abandoned_pid(".out.4242.tmp", "out"), None);
+        assert_eq!(abandoned_pid("out.4242-0.tmp", "out"), None);
+    }
 
     #[test]
     fn report_file_names() {

@@ -576,6 +576,37 @@ fn reused_out_drops_stale_files() {
     assert_only(&folder, &["report"]);
 }
 
+/// A killed run leaves its temporary folder beside --out; the next run
+/// removes it once its process is gone, and keeps the folder of a process
+/// that still runs (here: this test) or one that holds other files.
+#[test]
+fn next_run_removes_folders_of_killed_runs() {
+    let folder = scratch("abandoned");
+    let out = folder.join("out");
+    // Above the largest process id Linux hands out (2^22), so never running.
+    let dead = folder.join(".out.999999999-0.tmp");
+    std::fs::create_dir(&dead).unwrap();
+    std::fs::write(dead.join("W.csv"), "1\n").unwrap();
+    let alive = folder.join(format!(".out.{}-0.tmp", std::process::id()));
+    std::fs::create_dir(&alive).unwrap();
+    std::fs::write(alive.join("W.csv"), "1\n").unwrap();
+    let foreign = folder.join(".out.999999998-0.tmp");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("thesis.txt"), "mine").unwrap();
+
+    let output = factorize(&out, &["--iterations", "50"]);
+    if Path::new("/proc/self").exists() {
+        assert!(!dead.exists(), "the dead run's folder is still there");
+        assert!(stderr(&output).contains("left by an interrupted run"));
+    }
+    assert!(alive.exists(), "a running process lost its folder");
+    assert!(
+        foreign.join("thesis.txt").exists(),
+        "a folder with other files was removed"
+    );
+    assert!(out.join("report.json").exists());
+}
+
 #[test]
 fn out_with_foreign_file_is_rejected() {
     let folder = scratch("foreign");
