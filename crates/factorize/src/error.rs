@@ -101,6 +101,17 @@ pub enum FactorizeError {
     },
 
     // ---- solver ----
+    /// The data are too large for the seed objective's squared error.
+    #[error("the data reach {value:e} at row {row}, column {col} (0-based); the seed objective squares the residual, which overflows for values above 1e150, so divide the data by a power of ten first or use the gaussian objective, which rescales the data itself")]
+    TooLarge {
+        /// Row of the largest entry (0-based).
+        row: usize,
+        /// Column of the largest entry (0-based).
+        col: usize,
+        /// The entry.
+        value: f64,
+    },
+
     /// The cost became NaN or infinite during the fit.
     #[error("the cost became {cost} at iteration {iteration}; lower the learning rate or scale the series (Scaling::StdDev)")]
     Diverged {

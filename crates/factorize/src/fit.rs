@@ -174,7 +174,14 @@ pub(crate) fn dominant_rows(h: &Matrix<f64>) -> Vec<usize> {
 
 fn column_correlation(w: &Matrix<f64>) -> Matrix<f64> {
     let (rows, k) = w.shape();
-    let mut centred = w.clone();
+    // Correlation does not change with scale; dividing entries near
+    // f64::MAX keeps their squares finite.
+    let largest = w.amax();
+    let mut centred = if largest > crate::scaling::HUGE {
+        w / largest
+    } else {
+        w.clone()
+    };
     let mut norms = vec![0.0; k];
     for (mut column, norm) in centred.column_iter_mut().zip(&mut norms) {
         let mean = column.sum() / rows.max(1) as f64;

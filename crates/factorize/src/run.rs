@@ -28,6 +28,13 @@ impl SimplexNmf {
     pub(crate) fn validate(&self, a: &Matrix<f64>) -> Result<(), FactorizeError> {
         validate_data(a)?;
         let s = &self.settings;
+        if s.objective == Objective::Seed {
+            let (row, col) = a.iamax_full();
+            let value = a[(row, col)];
+            if value.abs() > crate::scaling::HUGE {
+                return Err(FactorizeError::TooLarge { row, col, value });
+            }
+        }
         if s.k == 0 || s.k > a.ncols() {
             return Err(FactorizeError::InvalidRank {
                 k: s.k,

@@ -34,12 +34,24 @@ pub(crate) fn scale_factors(
     let mut factors = Vec::with_capacity(a.ncols());
     for (j, column) in a.column_iter().enumerate() {
         let size = column.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        let mean = column.sum() / rows;
+        // Sums of values near f64::MAX, or of their squares, overflow; such
+        // columns are measured in units of their largest value instead.
+        let unit = if size > HUGE { size } else { 1.0 };
+        let mean = if unit == 1.0 {
+            column.sum() / rows
+        } else {
+            column.iter().map(|x| x / unit).sum::<f64>() / rows
+        };
         let (factor, statistic, alternative) = match scaling {
-            Scaling::Mean => (mean.abs(), "mean", "StdDev"),
+            Scaling::Mean => (unit * mean.abs(), "mean", "StdDev"),
             Scaling::StdDev => {
-                let variance = column.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / rows;
-                (variance.sqrt(), "standard deviation", "Mean")
+                let deviation = |x: &f64| x / unit - mean;
+                let variance = column
+                    .iter()
+                    .map(|x| deviation(x) * deviation(x))
+                    .sum::<f64>()
+                    / rows;
+                (unit * variance.sqrt(), "standard deviation", "Mean")
             }
             Scaling::None => unreachable!("handled above"),
         };
@@ -91,7 +103,17 @@ pub(crate) fn validate_data(a: &Matrix<f64>) -> Result<(), FactorizeError> {
     Ok(())
 }
 
-/// The root mean square of the entries of `a`.
+/// Values above this size are measured in units of the largest one, since
+/// the sum of their squares may overflow.
+pub(crate) const HUGE: f64 = 1e150;
+
+/// The root mean square of the entries of `a`, without overflow for
+/// entries up to `f64::MAX`.
 pub(crate) fn rms(a: &Matrix<f64>) -> f64 {
-    (a.norm_squared() / a.len() as f64).sqrt()
+    let squares = a.norm_squared();
+    if squares.is_finite() {
+        return (squares / a.len() as f64).sqrt();
+    }
+    let largest = a.amax();
+    largest * ((a / largest).norm_squared() / a.len() as f64).sqrt()
 }
