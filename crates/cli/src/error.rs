@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ferroflux::factorize::{FactorizeError, NmfSettings};
+use ferroflux::factorize::{max_extra_components, FactorizeError, NmfSettings};
 use ferroflux::linalg::LinalgError;
 use ferroflux::plot::PlotError;
 
@@ -191,6 +191,18 @@ pub fn fit_error(
                 "std-dev"
             },
         },
+        FactorizeError::TooManyComponents { k, extra, n } => {
+            let limit = max_extra_components(k, n);
+            CliError::InvalidOption {
+                option: "extra-components",
+                value: extra.to_string(),
+                reason: format!(
+                    "with --k {k} and {n} series it may be at most {limit}, because --k plus \
+                     --extra-components must not exceed the number of series (one extra \
+                     component is always allowed); choose --extra-components {limit} or less"
+                ),
+            }
+        }
         FactorizeError::InvalidAlpha { alpha } => CliError::InvalidOption {
             option: "alpha",
             value: alpha.to_string(),

@@ -9,11 +9,25 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Fits shorter than this many iterations in total finish too fast for a bar.
 const MIN_ITERATIONS: u64 = 500;
 
+/// Fits of at least this many iterations in total can run for minutes, so
+/// without a bar a note on stderr says what is running.
+const LONG_ITERATIONS: u64 = 100_000;
+
 /// Attaches a progress bar for at most `total` iterations to `builder`, if
 /// stderr is a terminal and the fit is long enough. Returns the builder and
-/// the bar, which the caller clears when the fit returns.
+/// the bar, which the caller clears when the fit returns. A long fit without
+/// a terminal gets a one-line note instead.
 pub fn attach(builder: SimplexNmf, total: u64, label: &str) -> (SimplexNmf, Option<ProgressBar>) {
-    if total < MIN_ITERATIONS || !std::io::stderr().is_terminal() {
+    if total < MIN_ITERATIONS {
+        return (builder, None);
+    }
+    if !std::io::stderr().is_terminal() {
+        if total >= LONG_ITERATIONS {
+            eprintln!(
+                "note: {label}: up to {total} iterations (--restarts x --iterations) may take \
+                 minutes; no progress bar is drawn because stderr is not a terminal"
+            );
+        }
         return (builder, None);
     }
     let bar = ProgressBar::new(total);

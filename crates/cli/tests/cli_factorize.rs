@@ -812,6 +812,16 @@ fn bad_input_messages_name_value_place_and_fix() {
                 "choose --k 2 or less",
             ],
         },
+        BadInput {
+            name: "too-many-components.csv",
+            contents: "a,b,c\n1.5,2.5,1\n3.5,1.5,2\n2,1,3\n",
+            extra: &["--k", "1", "--extra-components", "5"],
+            expected: &[
+                "invalid --extra-components 5",
+                "with --k 1 and 3 series it may be at most 2",
+                "choose --extra-components 2 or less",
+            ],
+        },
     ];
     for case in &cases {
         let (_, file) = input_file("bad-input", case.name, case.contents);
@@ -844,4 +854,26 @@ fn overflowing_time_axis_is_rejected() {
     let message = factorize_fails(&out, &args);
     assert!(message.contains("invalid --time-step 1e308"), "{message}");
     assert!(message.contains("inf"), "{message}");
+}
+
+#[test]
+fn long_fit_without_terminal_is_noted() {
+    let out = scratch("long-fit").join("report");
+    // A tolerance of 1 stops each run after a few iterations, so the run is
+    // short although its iteration limit is 200 x 1000.
+    let args = [
+        "--restarts",
+        "200",
+        "--iterations",
+        "1000",
+        "--tolerance",
+        "1",
+    ];
+    let output = factorize(&out, &args);
+    let message = stderr(&output);
+    assert!(
+        message.contains("note: simplex NMF, gaussian objective: up to 200000 iterations"),
+        "{message}"
+    );
+    assert!(message.contains("not a terminal"), "{message}");
 }

@@ -65,6 +65,17 @@ pub enum FactorizeError {
         n: usize,
     },
 
+    /// More extra components than the series leave room for.
+    #[error("invalid extra_components = {extra}: with k = {k} and n = {n} series it may be at most {limit}, because k + extra_components must not exceed n (one extra component is always allowed, as in the Flux example); choose extra_components {limit} or less", limit = max_extra_components(*k, *n))]
+    TooManyComponents {
+        /// The requested number of components k.
+        k: usize,
+        /// The requested number of extra components.
+        extra: usize,
+        /// The number of series (columns of the data).
+        n: usize,
+    },
+
     /// The Dirichlet concentration is not positive.
     #[error("invalid Dirichlet concentration alpha = {alpha}: it must be a finite number > 0 (alpha < 1 favours sparse weights, 1 is a flat prior)")]
     InvalidAlpha {
@@ -272,4 +283,12 @@ pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), Factori
             expected: "a finite number >= 0",
         })
     }
+}
+
+/// Returns the largest number of extra components a fit of `k` components
+/// to `n` series accepts: enough to reach `n` components in total, and at
+/// least the one extra component of the Flux example (so k = n still works
+/// with its preset).
+pub fn max_extra_components(k: usize, n: usize) -> usize {
+    n.saturating_sub(k).max(1)
 }

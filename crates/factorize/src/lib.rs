@@ -84,7 +84,7 @@ mod synthetic;
 mod warnings;
 
 pub use baseline::{relative_error, svd_baseline, SvdBaseline};
-pub use error::FactorizeError;
+pub use error::{max_extra_components, FactorizeError};
 pub use fit::{NmfFit, PathPoint, Sparsity};
 pub use init::Init;
 pub use io::{

@@ -193,7 +193,8 @@ impl SimplexNmf {
     }
 
     /// Sets the number of basis series fitted beyond k (the Flux example fits
-    /// k + 1).
+    /// k + 1). The fit rejects more than
+    /// [`max_extra_components`](crate::max_extra_components).
     pub fn extra_components(mut self, n: usize) -> Self {
         self.settings.extra_components = n;
         self

@@ -41,6 +41,13 @@ impl SimplexNmf {
                 n: a.ncols(),
             });
         }
+        if s.extra_components > crate::error::max_extra_components(s.k, a.ncols()) {
+            return Err(FactorizeError::TooManyComponents {
+                k: s.k,
+                extra: s.extra_components,
+                n: a.ncols(),
+            });
+        }
         if !(s.alpha.is_finite() && s.alpha > 0.0) {
             return Err(FactorizeError::InvalidAlpha { alpha: s.alpha });
         }

@@ -421,6 +421,32 @@ fn rejects_bad_rank() {
 }
 
 #[test]
+fn rejects_extra_components_beyond_series() {
+    let a = seed_problem(1);
+    let error = SimplexNmf::new(3).extra_components(8).fit(&a).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            FactorizeError::TooManyComponents {
+                k: 3,
+                extra: 8,
+                n: 10
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("at most 7"), "{error}");
+    assert!(SimplexNmf::new(3)
+        .extra_components(7)
+        .iterations(5)
+        .fit(&a)
+        .is_ok());
+    // One extra component stays allowed at k = n, as the Flux example's
+    // preset fits k + 1.
+    assert_eq!(ferroflux_factorize::max_extra_components(10, 10), 1);
+}
+
+#[test]
 fn rejects_non_positive_alpha() {
     let a = seed_problem(1);
     for alpha in [0.0, -0.5, f64::NAN] {
