@@ -16,19 +16,19 @@ pub struct FactorizeArgs {
     pub input: Option<PathBuf>,
 
     /// Number of components k (1 <= k <= number of series).
-    #[arg(long, default_value_t = 3, value_parser = whole_number, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 3, value_parser = whole_number::<usize>, allow_negative_numbers = true)]
     pub k: usize,
 
     #[arg(long, allow_negative_numbers = true, help = setting_help("Dirichlet concentration alpha > 0 of the prior on each column of H; \
         alpha < 1 favours sparse weights", |s| s.alpha.to_string()))]
     pub alpha: Option<f64>,
 
-    #[arg(long, value_parser = whole_number, allow_negative_numbers = true,
+    #[arg(long, value_parser = whole_number::<usize>, allow_negative_numbers = true,
         help = setting_help("Maximum iterations per run", |s| s.iterations.to_string()))]
     pub iterations: Option<usize>,
 
     /// Seed of the random initialisation (and of the synthetic problem).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = whole_number::<u64>, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Folder for W.csv, H.csv, report.json, the pictures and index.html;
@@ -61,7 +61,7 @@ pub struct FactorizeArgs {
         so series of different size count alike", |s| scaling_name(s.scaling).to_string()))]
     pub scaling: Option<ScalingArg>,
 
-    #[arg(long, value_parser = whole_number, allow_negative_numbers = true,
+    #[arg(long, value_parser = whole_number::<usize>, allow_negative_numbers = true,
         help = setting_help("Number of runs from seeds seed, seed+1, ...; \
         the lowest cost wins", |s| s.restarts.to_string()))]
     pub restarts: Option<usize>,
@@ -69,7 +69,7 @@ pub struct FactorizeArgs {
     #[arg(long, value_enum, help = setting_help("Starting point of W and H", |s| init_name(s.init).to_string()))]
     pub init: Option<InitArg>,
 
-    #[arg(long, value_name = "N", value_parser = whole_number, allow_negative_numbers = true,
+    #[arg(long, value_name = "N", value_parser = whole_number::<usize>, allow_negative_numbers = true,
         help = setting_help("Basis series fitted beyond k", |s| s.extra_components.to_string()))]
     pub extra_components: Option<usize>,
 
@@ -101,26 +101,28 @@ pub struct FactorizeArgs {
     #[arg(
         long,
         value_name = "T0",
-        default_value_t = 0.0,
+        default_value = "0",
+        value_parser = number,
         allow_negative_numbers = true
     )]
-    pub time_start: f64,
+    pub time_start: Number,
 
     /// Time between rows, for the time axis of the pictures.
     #[arg(
         long,
         value_name = "DT",
-        default_value_t = 1.0,
+        default_value = "1",
+        value_parser = number,
         allow_negative_numbers = true
     )]
-    pub time_step: f64,
+    pub time_step: Number,
 
     /// Number of series drawn in series.png, from the first.
     #[arg(
         long,
         value_name = "N",
         default_value_t = 12,
-        value_parser = whole_number,
+        value_parser = whole_number::<usize>,
         allow_negative_numbers = true
     )]
     pub panels: usize,
@@ -150,21 +152,75 @@ fn gaussian_setting_help(text: &str, value: impl Fn(&NmfSettings) -> String) -> 
 
 /// Parses a count option. Negative numbers reach this parser (instead of
 /// being taken for an unknown option) so that the error names the value.
-fn whole_number(text: &str) -> Result<usize, String> {
-    text.parse().map_err(|_| {
-        "expected a whole number (0, 1, 2, ...) without a sign or decimal point".to_string()
+fn whole_number<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr<Err = std::num::ParseIntError> + std::fmt::Display + Bounded,
+{
+    text.parse()
+        .map_err(|error: std::num::ParseIntError| match error.kind() {
+            std::num::IntErrorKind::PosOverflow => {
+                format!(
+                    "the number is larger than the maximum, {}; choose a smaller one",
+                    T::MAX
+                )
+            }
+            _ => "expected a whole number such as 10, without a sign or decimal point".to_string(),
+        })
+}
+
+/// An integer type's maximum, for the overflow message of [`whole_number`].
+trait Bounded {
+    const MAX: Self;
+}
+
+impl Bounded for usize {
+    const MAX: Self = usize::MAX;
+}
+
+impl Bounded for u64 {
+    const MAX: Self = u64::MAX;
+}
+
+/// A number option with the text given on the command line, which error
+/// messages quote instead of the parsed value's formatting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Number {
+    /// The parsed value.
+    pub value: f64,
+    /// The text as given.
+    pub text: String,
+}
+
+/// Parses a number option and keeps its text.
+fn number(text: &str) -> Result<Number, String> {
+    let value = text
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| "expected a number such as 0.5 or -2".to_string())?;
+    Ok(Number {
+        value,
+        text: text.to_string(),
     })
 }
 
-/// The prior weights of `--path`, in the given order.
+/// The prior weights of `--path`, in the given order, with their texts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PriorWeights(pub Vec<f64>);
+pub struct PriorWeights {
+    /// The parsed weights.
+    pub values: Vec<f64>,
+    /// Each weight as given, for error messages.
+    pub texts: Vec<String>,
+}
 
 /// Parses the comma-separated numbers of `--path`. Negative numbers are
 /// accepted here, so that the range check names them.
 fn prior_weights(text: &str) -> Result<PriorWeights, String> {
-    let weights = text
+    let texts: Vec<String> = text
         .split(',')
+        .map(|cell| cell.trim().to_string())
+        .collect();
+    let values = texts
+        .iter()
         .map(|cell| {
             let cell = cell.trim();
             cell.parse::<f64>().map_err(|_| {
@@ -172,7 +228,7 @@ fn prior_weights(text: &str) -> Result<PriorWeights, String> {
             })
         })
         .collect::<Result<Vec<f64>, String>>()?;
-    Ok(PriorWeights(weights))
+    Ok(PriorWeights { values, texts })
 }
 
 /// Returns the `--scaling` value of `scaling`.

@@ -11,7 +11,7 @@ use ferroflux::plot::{
     ColorScale, Heatmap, LineGrid, TimeAxis, TradeOffPoint,
 };
 
-use crate::args::{FactorizeArgs, ObjectiveArg};
+use crate::args::{FactorizeArgs, ObjectiveArg, PriorWeights};
 use crate::dataset::Dataset;
 use crate::error::{fit_error, CliError};
 use crate::folder::StagedFolder;
@@ -72,7 +72,7 @@ pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
         fits.push(fit(preset, &data, label, "_seed_objective")?);
     }
     let path = match &args.path {
-        Some(weights) => Some(regularisation_path(builder, &data, &weights.0)?),
+        Some(weights) => Some(regularisation_path(builder, &data, &weights.values)?),
         None => None,
     };
 
@@ -101,14 +101,8 @@ fn check_options(args: &FactorizeArgs) -> Result<(), CliError> {
         });
     }
     // The fits before the path take long, so its weights are checked first.
-    for &lambda in args.path.iter().flat_map(|weights| &weights.0) {
-        if !(lambda.is_finite() && lambda >= 0.0) {
-            return Err(CliError::InvalidOption {
-                option: "path",
-                value: format!("{lambda:?}"),
-                reason: "every prior weight must be a finite number >= 0".into(),
-            });
-        }
+    if let Some(weights) = &args.path {
+        check_prior_weights(weights)?;
     }
     if args.basis_ridge.is_some() && args.objective == ObjectiveArg::Seed {
         eprintln!(
@@ -116,19 +110,34 @@ fn check_options(args: &FactorizeArgs) -> Result<(), CliError> {
              term; leave it out or use --objective gaussian"
         );
     }
-    if !args.time_start.is_finite() {
+    if !args.time_start.value.is_finite() {
         return Err(CliError::InvalidOption {
             option: "time-start",
-            value: format!("{:?}", args.time_start),
+            value: args.time_start.text.clone(),
             reason: "expected a finite number".into(),
         });
     }
-    if !args.time_step.is_finite() || args.time_step == 0.0 {
+    if !args.time_step.value.is_finite() || args.time_step.value == 0.0 {
         return Err(CliError::InvalidOption {
             option: "time-step",
-            value: format!("{:?}", args.time_step),
+            value: args.time_step.text.clone(),
             reason: "expected a finite number other than 0".into(),
         });
+    }
+    Ok(())
+}
+
+/// Rejects a prior weight of `--path` that is negative or not finite,
+/// quoting it as given.
+fn check_prior_weights(weights: &PriorWeights) -> Result<(), CliError> {
+    for (lambda, text) in weights.values.iter().zip(&weights.texts) {
+        if !(lambda.is_finite() && *lambda >= 0.0) {
+            return Err(CliError::InvalidOption {
+                option: "path",
+                value: text.clone(),
+                reason: "every prior weight must be a finite number >= 0".into(),
+            });
+        }
     }
     Ok(())
 }
@@ -136,13 +145,13 @@ fn check_options(args: &FactorizeArgs) -> Result<(), CliError> {
 /// Rejects a time axis whose last time overflows, which the pictures cannot
 /// place.
 fn check_time_axis(args: &FactorizeArgs, rows: usize) -> Result<(), CliError> {
-    let last = args.time_start + args.time_step * rows.saturating_sub(1) as f64;
+    let last = args.time_start.value + args.time_step.value * rows.saturating_sub(1) as f64;
     if last.is_finite() {
         return Ok(());
     }
     Err(CliError::InvalidOption {
         option: "time-step",
-        value: format!("{:?}", args.time_step),
+        value: args.time_step.text.clone(),
         reason: format!(
             "the time of row {rows}, --time-start + {} x --time-step, is {last}; choose a \
              smaller --time-start or --time-step",
@@ -257,7 +266,11 @@ fn write_report_folder(
     out: &Path,
     args: &FactorizeArgs,
 ) -> Result<(), CliError> {
-    let axis = TimeAxis::new(args.time_label.clone(), args.time_start, args.time_step);
+    let axis = TimeAxis::new(
+        args.time_label.clone(),
+        args.time_start.value,
+        args.time_step.value,
+    );
     let mut files = Vec::new();
 
     for labeled in &outcome.fits {

@@ -672,8 +672,19 @@ fn negative_numbers_reach_range_checks() {
             "invalid --prior-weight -2",
             ">= 0",
         ),
-        (["--path", "-1,0"], "invalid --path -1", ">= 0"),
-        (["--path", "0,-1"], "invalid --path -1", ">= 0"),
+        (["--path", "-1,0"], "invalid --path -1:", ">= 0"),
+        (["--path", "0,-1"], "invalid --path -1:", ">= 0"),
+        (["--path", "0,-2.50"], "invalid --path -2.50:", ">= 0"),
+        (
+            ["--time-step", "0"],
+            "invalid --time-step 0:",
+            "other than 0",
+        ),
+        (
+            ["--time-start", "inf"],
+            "invalid --time-start inf:",
+            "finite",
+        ),
     ];
     for (option, value, range) in cases {
         let message = factorize_fails(&out, &option);
@@ -684,11 +695,36 @@ fn negative_numbers_reach_range_checks() {
 
 #[test]
 fn negative_count_names_value() {
-    let output = ferroflux(&["factorize", "--k", "-1"]);
-    let message = stderr(&output);
-    assert_eq!(output.status.code(), Some(2), "{message}");
-    assert!(message.contains("'-1'"), "{message}");
-    assert!(message.contains("whole number"), "{message}");
+    for option in ["--k", "--seed", "--restarts"] {
+        let output = ferroflux(&["factorize", option, "-1"]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{option}: {message}");
+        assert!(message.contains("'-1'"), "{option}: {message}");
+        assert!(message.contains("whole number"), "{option}: {message}");
+        assert!(
+            !message.contains("unexpected argument"),
+            "{option}: {message}"
+        );
+    }
+}
+
+#[test]
+fn overflowing_count_says_overflow() {
+    let huge = "99999999999999999999";
+    for option in ["--iterations", "--seed"] {
+        let output = ferroflux(&["factorize", option, huge]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{option}: {message}");
+        assert!(
+            message.contains(&format!("'{huge}'")),
+            "{option}: {message}"
+        );
+        assert!(
+            message.contains("larger than the maximum, 18446744073709551615"),
+            "{option}: {message}"
+        );
+        assert!(!message.contains("(0, 1, 2"), "{option}: {message}");
+    }
 }
 
 /// One bad `--input` file and the parts its error message must contain.
