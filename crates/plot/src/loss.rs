@@ -96,7 +96,7 @@ impl Figure for LossTrace<'_> {
                 let at = self.costs.iter().position(|&c| c == smallest).unwrap_or(0) + 1;
                 Some(format!(
                     "gap to the smallest cost, {} at iteration {at} (a gap of 0 is not drawn)",
-                    format_significant(smallest)
+                    crate::style::format_significant(smallest)
                 ))
             }
             LossScale::Logarithmic | LossScale::Linear => None,
@@ -276,21 +276,7 @@ pub(crate) fn format_log_tick(value: f64) -> String {
         let text = format!("{value:.1e}");
         return text.replace(".0e", "e");
     }
-    format_significant(value)
-}
-
-/// Formats `value` with four significant digits, trailing zeros dropped.
-fn format_significant(value: f64) -> String {
-    if value == 0.0 {
-        return "0".to_string();
-    }
-    let decimals = (3 - value.abs().log10().floor() as i32).max(0) as usize;
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
+    crate::style::format_significant(value)
 }
 
 #[cfg(test)]
@@ -336,9 +322,9 @@ mod tests {
 
     #[test]
     fn significant_digits_drop_trailing_zeros() {
-        assert_eq!(format_significant(-535.1734), "-535.2");
-        assert_eq!(format_significant(0.0012344), "0.001234");
-        assert_eq!(format_significant(123456.0), "123456");
+        assert_eq!(crate::style::format_significant(-535.1734), "-535.2");
+        assert_eq!(crate::style::format_significant(0.0012344), "0.001234");
+        assert_eq!(crate::style::format_significant(123456.0), "123456");
     }
 
     #[test]

@@ -362,19 +362,10 @@ impl TradeOffPath<'_> {
 /// Formats a prior weight with up to four significant digits: 0, 0.03, 1,
 /// 10, and 1e-5 for weights below 0.001.
 fn format_weight(weight: f64) -> String {
-    if weight == 0.0 {
-        return "0".to_string();
-    }
-    if weight.abs() < 1e-3 {
+    if weight != 0.0 && weight.abs() < 1e-3 {
         return format!("{weight:e}");
     }
-    let decimals = (3 - weight.abs().log10().floor() as i32).max(0) as usize;
-    let text = format!("{weight:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
+    crate::style::format_significant(weight)
 }
 
 #[cfg(test)]

@@ -124,6 +124,20 @@ pub(crate) fn tick_step(low: f64, high: f64, max_labels: usize) -> f64 {
     }
 }
 
+/// Formats `value` with four significant digits, trailing zeros dropped.
+pub(crate) fn format_significant(value: f64) -> String {
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    let decimals = (3 - value.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// Returns `[low, high]` widened by 5% on each side, or by 1 if it is a point.
 pub(crate) fn padded(low: f64, high: f64) -> (f64, f64) {
     let span = high - low;
