@@ -71,8 +71,9 @@ pub enum CliError {
 
     /// Per-series scaling cannot divide by a series' statistic.
     #[error(
-        "cannot scale series {series} by its {statistic}: the {statistic} is {value:e}; \
-         use --scaling {alternative} or --scaling none"
+        "cannot scale series {series} by its {statistic}: the {statistic} is {shown}; \
+         use --scaling {alternative} or --scaling none",
+        shown = show_statistic(.value)
     )]
     Scaling {
         /// The series name, or "in column C" without a header.
@@ -83,6 +84,21 @@ pub enum CliError {
         value: f64,
         /// The `--scaling` value to suggest.
         alternative: &'static str,
+    },
+
+    /// Per-series scaling met a series that is zero at every time step.
+    #[error(
+        "cannot scale series {series} by its {statistic}: the series is zero at every time \
+         step, so --scaling {option} divides by zero; remove the column from --input, or use \
+         --scaling none"
+    )]
+    ZeroSeries {
+        /// The series name and column, or "in column C" without a header.
+        series: String,
+        /// "mean" or "standard deviation".
+        statistic: &'static str,
+        /// The `--scaling` value given.
+        option: &'static str,
     },
 
     /// The cost became NaN or infinite.
@@ -179,10 +195,7 @@ pub fn fit_error(
             value,
             alternative,
         } => CliError::Scaling {
-            series: match series_names.and_then(|names| names.get(series)) {
-                Some(name) => format!("{name} (column {})", series + 1),
-                None => format!("in column {}", series + 1),
-            },
+            series: series_label(series, series_names),
             statistic,
             value,
             alternative: if alternative == "Mean" {
@@ -203,6 +216,15 @@ pub fn fit_error(
                 ),
             }
         }
+        FactorizeError::ZeroSeries { series, statistic } => CliError::ZeroSeries {
+            series: series_label(series, series_names),
+            statistic,
+            option: if statistic == "mean" {
+                "mean"
+            } else {
+                "std-dev"
+            },
+        },
         FactorizeError::InvalidAlpha { alpha } => CliError::InvalidOption {
             option: "alpha",
             value: alpha.to_string(),
@@ -216,6 +238,24 @@ pub fn fit_error(
             learning_rate: settings.learning_rate,
         },
         other => CliError::Factorize(other),
+    }
+}
+
+/// Formats a (nearly) zero statistic: exactly zero as "0", others with
+/// four significant digits.
+fn show_statistic(value: &f64) -> String {
+    if *value == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{value:.3e}")
+    }
+}
+
+/// Names the series in column `series` (0-based) for a message.
+fn series_label(series: usize, series_names: Option<&[String]>) -> String {
+    match series_names.and_then(|names| names.get(series)) {
+        Some(name) => format!("{name} (column {})", series + 1),
+        None => format!("in column {}", series + 1),
     }
 }
 

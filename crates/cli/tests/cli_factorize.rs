@@ -849,6 +849,36 @@ fn bad_input_messages_name_value_place_and_fix() {
             ],
         },
         BadInput {
+            name: "zero-series.csv",
+            contents: "a,b,c\n1.5,0,1\n3.5,0,2\n2,0,3\n",
+            extra: &["--k", "2", "--scaling", "std-dev"],
+            expected: &[
+                "cannot scale series b (column 2) by its standard deviation",
+                "zero at every time step",
+                "remove the column from --input, or use --scaling none",
+            ],
+        },
+        BadInput {
+            name: "zero-series-mean.csv",
+            contents: "a,b,c\n1.5,0,1\n3.5,0,2\n2,0,3\n",
+            extra: &["--k", "2", "--scaling", "mean"],
+            expected: &[
+                "cannot scale series b (column 2) by its mean",
+                "zero at every time step",
+                "remove the column from --input, or use --scaling none",
+            ],
+        },
+        BadInput {
+            name: "constant-series.csv",
+            contents: "a,b,c\n1.5,2,1\n3.5,2,2\n2,2,3\n",
+            extra: &["--k", "2", "--scaling", "std-dev"],
+            expected: &[
+                "cannot scale series b (column 2) by its standard deviation",
+                "the standard deviation is 0;",
+                "use --scaling mean or --scaling none",
+            ],
+        },
+        BadInput {
             name: "too-many-components.csv",
             contents: "a,b,c\n1.5,2.5,1\n3.5,1.5,2\n2,1,3\n",
             extra: &["--k", "1", "--extra-components", "5"],

@@ -55,6 +55,16 @@ pub enum FactorizeError {
         alternative: &'static str,
     },
 
+    /// Per-series scaling met a series that is zero at every time step,
+    /// which neither scaling can divide by.
+    #[error("cannot scale series {series} (0-based column) by its {statistic}: the series is zero at every time step, so no scaling can divide by it; remove the column or use Scaling::None")]
+    ZeroSeries {
+        /// Column index of the series.
+        series: usize,
+        /// `"mean"` or `"standard deviation"`.
+        statistic: &'static str,
+    },
+
     // ---- settings ----
     /// The number of components is outside `1..=n`.
     #[error("invalid number of components k = {k}: it must be between 1 and the number of series n = {n}")]

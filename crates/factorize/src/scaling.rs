@@ -55,6 +55,12 @@ pub(crate) fn scale_factors(
             }
             Scaling::None => unreachable!("handled above"),
         };
+        if size == 0.0 {
+            return Err(FactorizeError::ZeroSeries {
+                series: j,
+                statistic,
+            });
+        }
         if factor <= DEGENERATE * size {
             return Err(FactorizeError::Scaling {
                 series: j,

@@ -497,25 +497,47 @@ fn rejects_bad_settings() {
 }
 
 #[test]
-fn rejects_scaling_of_zero_mean_series() {
+fn rejects_scaling_of_zero_series() {
     let mut a = seed_problem(1);
     a.column_mut(3).fill(0.0);
-    let error = SimplexNmf::new(3)
-        .scaling(Scaling::Mean)
-        .fit(&a)
-        .unwrap_err();
-    assert!(
-        matches!(error, FactorizeError::Scaling { series: 3, .. }),
-        "{error}"
-    );
-    let error = SimplexNmf::new(3)
-        .scaling(Scaling::StdDev)
-        .fit(&a)
-        .unwrap_err();
-    assert!(
-        matches!(error, FactorizeError::Scaling { series: 3, .. }),
-        "{error}"
-    );
+    for scaling in [Scaling::Mean, Scaling::StdDev] {
+        let error = SimplexNmf::new(3).scaling(scaling).fit(&a).unwrap_err();
+        assert!(
+            matches!(error, FactorizeError::ZeroSeries { series: 3, .. }),
+            "{scaling:?}: {error}"
+        );
+        assert!(
+            error.to_string().contains("Scaling::None"),
+            "{scaling:?}: {error}"
+        );
+    }
+}
+
+/// The scaling that the error suggests must work on the same data.
+#[test]
+fn scaling_advice_leads_to_working_scaling() {
+    let mut constant = seed_problem(1);
+    constant.column_mut(3).fill(0.5);
+    let mut zero_mean = seed_problem(1);
+    for (i, x) in zero_mean.column_mut(3).iter_mut().enumerate() {
+        *x = if i % 2 == 0 { 1.0 } else { -1.0 };
+    }
+    for (a, scaling, advice) in [
+        (&constant, Scaling::StdDev, Scaling::Mean),
+        (&zero_mean, Scaling::Mean, Scaling::StdDev),
+    ] {
+        let error = SimplexNmf::new(3).scaling(scaling).fit(a).unwrap_err();
+        assert!(
+            matches!(error, FactorizeError::Scaling { series: 3, .. }),
+            "{scaling:?}: {error}"
+        );
+        assert!(
+            error.to_string().contains(&format!("Scaling::{advice:?}")),
+            "{scaling:?}: {error}"
+        );
+        let fit = SimplexNmf::new(3).scaling(advice).iterations(5).fit(a);
+        assert!(fit.is_ok(), "{advice:?}: {:?}", fit.err());
+    }
 }
 
 #[test]
