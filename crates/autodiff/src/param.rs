@@ -1,7 +1,7 @@
 //! Trainable parameters ([`Param`]), ordered sets of them ([`Params`]) and the
 //! gradients a computation returns for them ([`Grads`]).
 
-use std::cell::{Cell, Ref, RefCell};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +29,9 @@ fn next_id() -> ParamId {
 struct ParamInner<T: Float> {
     id: ParamId,
     value: RefCell<Rc<Matrix<T>>>,
+    /// The shape when the last `update` started, so `shape()` and the borrow
+    /// panics can name it while that `update` holds the value mutably.
+    shape_at_update: Cell<(usize, usize)>,
     /// The parameter's leaf on the tape while a gradient over a `Params`
     /// that contains it is being recorded.
     leaf: Cell<Option<NodeRef>>,
@@ -79,6 +82,7 @@ impl<T: Float> Param<T> {
         Self {
             inner: Rc::new(ParamInner {
                 id: next_id(),
+                shape_at_update: Cell::new(value.shape()),
                 value: RefCell::new(Rc::new(value)),
                 leaf: Cell::new(None),
             }),
@@ -87,32 +91,89 @@ impl<T: Float> Param<T> {
 
     /// Returns the parameter as a tensor: a recorded leaf while a gradient
     /// over it is being computed, a constant view of the value otherwise.
-    /// Neither copies the value.
+    /// Neither copies the value, and the tensor holds no borrow, so a later
+    /// `update` or `set` on the parameter goes ahead (it copies the storage
+    /// if the tensor still shares it).
+    ///
+    /// # Panics
+    /// If called inside the closure of [`Param::update`] on the same
+    /// parameter.
+    #[track_caller]
     pub fn tensor(&self) -> Tensor<T> {
-        Tensor::from_rc(self.inner.value.borrow().clone(), self.inner.leaf.get())
+        let value = self.read("Param::tensor").clone();
+        Tensor::from_rc(value, self.inner.leaf.get())
     }
 
+    #[track_caller]
     pub(crate) fn shared_value(&self) -> Rc<Matrix<T>> {
-        self.inner.value.borrow().clone()
+        self.read("gradient").clone()
     }
 
     pub(crate) fn set_leaf(&self, leaf: Option<NodeRef>) {
         self.inner.leaf.set(leaf);
     }
 
-    /// Borrows the value.
+    /// Borrows the value and returns a guard that dereferences to the
+    /// `Matrix`.
+    ///
+    /// The borrow lasts as long as the guard. A temporary guard, as in
+    /// `w.value()[0]` or `*w.value() == m`, is dropped at the end of its
+    /// statement. A guard stored with `let held = w.value();` lives to the
+    /// end of its block. While it lives, [`Param::set`] and [`Param::update`]
+    /// on this parameter or any clone of it panic, and so does an optimiser
+    /// step over a `Params` that contains it. To keep the value across an
+    /// update, copy it with [`Param::to_matrix`] (or `w.value().clone()`).
+    /// To compare it with a matrix, dereference the guard: `*w.value() == m`.
     ///
     /// # Panics
     /// If called inside the closure of [`Param::update`] on the same
     /// parameter.
+    ///
+    /// # Examples
+    /// ```
+    /// use ferroflux_autodiff::{Matrix, Param};
+    ///
+    /// let w = Param::new(Matrix::from_column_slice(1, 2, &[1.0, 2.0]));
+    /// assert_eq!(w.value()[1], 2.0); // the guard is dropped at the `;`
+    ///
+    /// let before = w.value().clone(); // an owned copy, holds no borrow
+    /// w.update(|v| *v *= 3.0);
+    /// assert_eq!(*w.value(), before * 3.0);
+    /// ```
+    #[track_caller]
     pub fn value(&self) -> impl std::ops::Deref<Target = Matrix<T>> + '_ {
-        Ref::map(self.inner.value.borrow(), |v| &**v)
+        Ref::map(self.read("Param::value"), |v| &**v)
     }
 
-    /// Replaces the value.
+    /// Returns an owned copy of the value. Unlike [`Param::value`] it holds
+    /// no borrow, so the copy can be kept across [`Param::update`] and
+    /// compared with `==`.
     ///
     /// # Panics
-    /// If the shape changes; the message names both shapes.
+    /// If called inside the closure of [`Param::update`] on the same
+    /// parameter.
+    ///
+    /// # Examples
+    /// ```
+    /// use ferroflux_autodiff::{Matrix, Param};
+    ///
+    /// let b = Param::new(Matrix::from_element(2, 1, 0.5));
+    /// let b_before = b.to_matrix();
+    /// b.update(|v| v.fill(0.0));
+    /// assert_ne!(b_before, b.to_matrix());
+    /// assert_eq!(b_before, Matrix::from_element(2, 1, 0.5));
+    /// ```
+    #[track_caller]
+    pub fn to_matrix(&self) -> Matrix<T> {
+        (**self.read("Param::to_matrix")).clone()
+    }
+
+    /// Replaces the value. The borrow it takes ends before it returns.
+    ///
+    /// # Panics
+    /// - If the shape changes; the message names both shapes.
+    /// - If a guard from [`Param::value`] on this parameter is still alive,
+    ///   or if called inside the closure of [`Param::update`] on it.
     #[track_caller]
     pub fn set(&self, value: Matrix<T>) {
         let (r, c) = self.shape();
@@ -124,14 +185,35 @@ impl<T: Float> Param<T> {
             value.nrows(),
             value.ncols()
         );
-        *self.inner.value.borrow_mut() = Rc::new(value);
+        *self.write("Param::set") = Rc::new(value);
     }
 
     /// Edits the value in place and returns what `f` returns. Optimisers use
     /// this; it copies the storage only while a tensor from an earlier
-    /// computation still shares it.
+    /// computation still shares it. The value is borrowed mutably until `f`
+    /// returns, so inside `f` use its argument, not `value()` or `tensor()`
+    /// of the same parameter.
+    ///
+    /// # Panics
+    /// - If a guard from [`Param::value`] on this parameter is still alive.
+    ///   Drop it first, or keep a copy from [`Param::to_matrix`] instead.
+    /// - If `f` calls `value`, `to_matrix`, `tensor`, `set` or `update` on
+    ///   the same parameter.
+    ///
+    /// # Examples
+    /// ```should_panic
+    /// use ferroflux_autodiff::{Matrix, Param};
+    ///
+    /// let w = Param::new(Matrix::from_element(2, 2, 1.0));
+    /// let held = w.value();
+    /// // Panics: `held` still borrows `w`. Use `w.to_matrix()` to keep a copy.
+    /// w.update(|v| v.fill(0.0));
+    /// # drop(held);
+    /// ```
+    #[track_caller]
     pub fn update<R>(&self, f: impl FnOnce(&mut Matrix<T>) -> R) -> R {
-        let mut value = self.inner.value.borrow_mut();
+        let mut value = self.write("Param::update");
+        self.inner.shape_at_update.set(value.shape());
         f(Rc::make_mut(&mut value))
     }
 
@@ -140,19 +222,68 @@ impl<T: Float> Param<T> {
         self.inner.id
     }
 
-    /// Returns `(rows, columns)`.
+    /// Returns `(rows, columns)`. It never panics: inside the closure of
+    /// [`Param::update`] it returns the shape the value had when that
+    /// `update` started.
     pub fn shape(&self) -> (usize, usize) {
-        self.inner.value.borrow().shape()
+        match self.inner.value.try_borrow() {
+            Ok(value) => value.shape(),
+            Err(_) => self.inner.shape_at_update.get(),
+        }
     }
 
-    /// Returns the number of scalars.
+    /// Returns the number of scalars. Like [`Param::shape`], it never panics.
     pub fn len(&self) -> usize {
-        self.inner.value.borrow().len()
+        let (r, c) = self.shape();
+        r * c
     }
 
     /// Returns `true` for a parameter with no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Borrows the value for reading, or panics at the caller of `op` with
+    /// what holds the value. A failed shared borrow can only mean that an
+    /// `update` of this parameter is running.
+    #[track_caller]
+    fn read(&self, op: &str) -> Ref<'_, Rc<Matrix<T>>> {
+        match self.inner.value.try_borrow() {
+            Ok(value) => value,
+            Err(_) => {
+                let (r, c) = self.shape();
+                panic!(
+                    "{op}: {} ({r}x{c}) is being changed by Param::update, so it cannot be read \
+                     inside the update closure. Read it through the closure's argument, or \
+                     before calling update",
+                    self.inner.id
+                )
+            }
+        }
+    }
+
+    /// Borrows the value for writing, or panics at the caller of `op` with
+    /// what holds the value: a shared borrow (a `value()` guard) or a running
+    /// `update`.
+    #[track_caller]
+    fn write(&self, op: &str) -> RefMut<'_, Rc<Matrix<T>>> {
+        let held_by_guard = match self.inner.value.try_borrow_mut() {
+            Ok(value) => return value,
+            Err(_) => self.inner.value.try_borrow().is_ok(),
+        };
+        let (r, c) = self.shape();
+        let id = self.inner.id;
+        if held_by_guard {
+            panic!(
+                "{op}: {id} ({r}x{c}) cannot be changed while a `value()` guard (or another \
+                 borrow) of it is still alive. Drop the guard first, or clone the value: \
+                 `w.value().clone()` or `w.to_matrix()`"
+            )
+        }
+        panic!(
+            "{op}: {id} ({r}x{c}) is already being changed by Param::update, so it cannot be \
+             changed again inside the update closure. Change it through the closure's argument"
+        )
     }
 }
 
