@@ -59,6 +59,22 @@ impl Dataset {
         }
         let data = read_series_csv_with(input, args.header.into())
             .map_err(|error| read_error(error, input, args.header))?;
+        if data.values.iter().all(|&x| x == 0.0) {
+            return Err(CliError::Input {
+                path: input.clone(),
+                place: String::new(),
+                problem: format!(
+                    "every value of the {} time steps x {} series is zero, so there is \
+                     nothing to factorise; check that --input names the intended file, and \
+                     give one with at least one value other than zero",
+                    data.values.nrows(),
+                    data.values.ncols()
+                ),
+            });
+        }
+        if args.header == HeaderArg::Auto && data.names.is_none() {
+            note_integer_first_row(input);
+        }
         let mut display_names: Vec<String> = match &data.names {
             Some(names) => names.clone(),
             None => (1..=data.values.ncols())
@@ -100,6 +116,32 @@ impl Dataset {
             synthetic: false,
         })
     }
+}
+
+/// Prints a note when the first row, read as data, contains only integers,
+/// because such a row may be a header of years that the guess took for data.
+fn note_integer_first_row(input: &Path) {
+    let Ok(records) = read_csv_records(input) else {
+        return;
+    };
+    let Some(first) = records.first() else {
+        return;
+    };
+    if first.cells.iter().all(|cell| is_integer(cell)) {
+        eprintln!(
+            "note: {}: line {} ({}) contains only integers and was read as data, like the \
+             rows below it; if it contains series names such as years, give --header present",
+            input.display(),
+            first.line,
+            first.cells.join(",")
+        );
+    }
+}
+
+/// Whether `cell` is an integer literal such as `2001` or `-3`.
+fn is_integer(cell: &str) -> bool {
+    let digits = cell.trim().strip_prefix(['-', '+']).unwrap_or(cell.trim());
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Restates an error of reading `--input` with the place in the file and
@@ -155,6 +197,12 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
                      a number, so correct the cell or remove the row"
                 )
             };
+            if let Some(delimiter) = foreign_delimiter(&cell) {
+                problem.push_str(&format!(
+                    "; the cell contains a {delimiter}, so the file may separate its cells by \
+                     {delimiter}s, but --input expects commas: convert the file to commas"
+                ));
+            }
             if row == 0 && header == HeaderArg::Absent {
                 problem.push_str(&format!(
                     "; if line {line} contains series names, leave out --header absent"
@@ -167,15 +215,44 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
             column,
             series,
             value,
+            cell,
             ..
-        } => input(
-            place(line, column, series.as_deref()),
-            format!(
-                "the value is {value}; every cell must be a finite number, so remove the row \
-                 or replace the value (for example by interpolating)"
-            ),
-        ),
+        } => {
+            let overflow = value.is_infinite() && !cell.to_ascii_lowercase().contains("inf");
+            let (value, fix) = if overflow {
+                (
+                    format!(
+                        "the value {cell} exceeds the largest finite number, about 1.8e308, \
+                         and reads as {value}"
+                    ),
+                    "for example by dividing the series by a power of ten",
+                )
+            } else {
+                (
+                    format!("the value is {value}"),
+                    "for example by interpolating",
+                )
+            };
+            input(
+                place(line, column, series.as_deref()),
+                format!(
+                    "{value}; every cell must be a finite number, so remove the row or \
+                     replace the value ({fix})"
+                ),
+            )
+        }
         other => CliError::Factorize(other),
+    }
+}
+
+/// Returns the name of a delimiter other than the comma found in `cell`.
+fn foreign_delimiter(cell: &str) -> Option<&'static str> {
+    if cell.contains(';') {
+        Some("semicolon")
+    } else if cell.contains('\t') {
+        Some("tab")
+    } else {
+        None
     }
 }
 

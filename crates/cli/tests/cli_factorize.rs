@@ -849,6 +849,41 @@ fn bad_input_messages_name_value_place_and_fix() {
             ],
         },
         BadInput {
+            name: "semicolons.csv",
+            contents: "a;b;c\n1;2;3\n4;5;6\n",
+            extra: &[],
+            expected: &[
+                "semicolons.csv, line 2, column 1 (series a;b;c): cannot read \"1;2;3\"",
+                "contains a semicolon",
+                "convert the file to commas",
+            ],
+        },
+        BadInput {
+            name: "tabs.csv",
+            contents: "a\tb\n1.5\t2\n",
+            extra: &[],
+            expected: &["contains a tab", "convert the file to commas"],
+        },
+        BadInput {
+            name: "overflow.csv",
+            contents: "a,b\n1.5,2.5\n1e308,2e308\n",
+            extra: &[],
+            expected: &[
+                "overflow.csv, line 3, column 2 (series b): the value 2e308 exceeds the \
+                 largest finite number",
+                "dividing the series by a power of ten",
+            ],
+        },
+        BadInput {
+            name: "all-zero.csv",
+            contents: "a,b,c\n0,0,0\n0,0,0\n0,0,0\n",
+            extra: &[],
+            expected: &[
+                "all-zero.csv: every value of the 3 time steps x 3 series is zero",
+                "give one with at least one value other than zero",
+            ],
+        },
+        BadInput {
             name: "zero-series.csv",
             contents: "a,b,c\n1.5,0,1\n3.5,0,2\n2,0,3\n",
             extra: &["--k", "2", "--scaling", "std-dev"],
@@ -942,4 +977,23 @@ fn long_fit_without_terminal_is_noted() {
         "{message}"
     );
     assert!(message.contains("not a terminal"), "{message}");
+}
+
+#[test]
+fn integer_first_row_read_as_data_is_noted() {
+    let contents = "2001,2002,2003\n1,2,3\n4,5,7\n2,8,1\n";
+    let (folder, file) = input_file("integer-first-row", "years.csv", contents);
+    let input = file.to_str().unwrap();
+    let output = factorize(&folder.join("report"), &["--input", input, "--k", "2"]);
+    let message = stderr(&output);
+    assert!(
+        message.contains("line 1 (2001,2002,2003) contains only integers and was read as data"),
+        "{message}"
+    );
+    assert!(message.contains("give --header present"), "{message}");
+
+    let args = ["--input", input, "--k", "2", "--header", "absent"];
+    let output = factorize(&folder.join("report"), &args);
+    let message = stderr(&output);
+    assert!(!message.contains("read as data"), "{message}");
 }

@@ -220,7 +220,7 @@ pub enum FactorizeError {
     },
 
     /// A cell contains NaN or an infinity, which no fit can use.
-    #[error("{path}, line {line}, column {column}{}: the value is {value}; every cell must be a finite number, so remove the row or replace the value (for example by interpolating)", series_suffix(.series))]
+    #[error("{path}, line {line}, column {column}{}: the cell {cell:?} reads as {value}; every cell must be a finite number, so remove the row or replace the value (for example by interpolating)", series_suffix(.series))]
     NonFiniteCell {
         /// The file.
         path: PathBuf,
@@ -232,6 +232,8 @@ pub enum FactorizeError {
         series: Option<String>,
         /// The value read: NaN, `inf` or `-inf`.
         value: f64,
+        /// The text of the cell, such as `2e308` for a value that overflows.
+        cell: String,
     },
 
     /// Two series in the header row have the same name.

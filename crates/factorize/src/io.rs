@@ -133,6 +133,7 @@ pub fn read_series_csv_with(path: &Path, header: Header) -> Result<SeriesData, F
                     column: j + 1,
                     series: series_name(j),
                     value,
+                    cell: cell.clone(),
                 });
             }
             values[(i, j)] = value;
