@@ -94,6 +94,20 @@ impl Dataset {
                 .map(|code| names.get(code).cloned().unwrap_or_else(|| code.clone()))
                 .collect();
             let unmatched = codes.iter().filter(|c| !names.contains_key(*c)).count();
+            if unmatched == codes.len() {
+                return Err(names_error(
+                    path,
+                    &format!(
+                        "none of its {} codes matches a series name of {} (such as {:?}); the \
+                         first column of --series-names must contain the names of the header \
+                         row of --input",
+                        names.len(),
+                        input.display(),
+                        codes[0]
+                    ),
+                ));
+            }
+            check_distinct_names(path, codes, &display_names)?;
             if unmatched > 0 {
                 eprintln!(
                     "note: {unmatched} of {} series names of {} are not in {}; they keep their names from the header",
@@ -116,6 +130,25 @@ impl Dataset {
             synthetic: false,
         })
     }
+}
+
+/// Rejects display names that two series share, which would make the
+/// pictures and the component lists ambiguous.
+fn check_distinct_names(path: &Path, codes: &[String], names: &[String]) -> Result<(), CliError> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (j, name) in names.iter().enumerate() {
+        if let Some(first) = seen.insert(name, j) {
+            return Err(names_error(
+                path,
+                &format!(
+                    "series {:?} and {:?} both get the name {name:?}; give every series its \
+                     own name",
+                    codes[first], codes[j]
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Prints a note when the first row, read as data, contains only integers,

@@ -429,6 +429,21 @@ fn bad_series_names_file_names_line() {
         ),
         ("header-only.csv", "code,name\n", "no rows after the header"),
         (
+            "unmatched.csv",
+            "code,name\nzz,Zed\n",
+            "unmatched.csv: none of its 1 codes matches a series name of",
+        ),
+        (
+            "same-name.csv",
+            "code,name\nnorth,Sea\nsouth,Sea\n",
+            "same-name.csv: series \"north\" and \"south\" both get the name \"Sea\"",
+        ),
+        (
+            "name-of-other-code.csv",
+            "code,name\nnorth,south\n",
+            "series \"north\" and \"south\" both get the name \"south\"",
+        ),
+        (
             "missing.csv",
             "",
             "missing.csv: file not found; check the path of --series-names",
