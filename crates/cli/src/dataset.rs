@@ -171,7 +171,7 @@ fn note_integer_first_row(input: &Path) {
     }
 }
 
-/// Whether `cell` is an integer literal such as `2001` or `-3`.
+/// Returns whether `cell` is an integer literal such as `2001` or `-3`.
 fn is_integer(cell: &str) -> bool {
     let digits = cell.trim().strip_prefix(['-', '+']).unwrap_or(cell.trim());
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::report::{components, warning_message};
+use crate::report::{components, describe_empty, empty_components, warning_message};
 use crate::run::{path_label, Outcome};
 use crate::summary::format_error;
 
@@ -56,16 +56,17 @@ pub fn render(outcome: &Outcome) -> String {
 
     // The regularisation path, one row per prior weight.
     if let Some(path) = &outcome.path {
-        page.push_str("<h2>Regularisation path</h2>\n<p>Each fit starts from the one before it.</p>\n<table>\n<tr><th>prior weight λ</th><th>relative error</th><th>median largest weight</th><th>share of series with a weight &gt; 0.9</th><th>iterations</th></tr>\n");
+        page.push_str("<h2>Regularisation path</h2>\n<p>Each fit starts from the one before it. A fit with empty components (no series has its largest weight on them) has collapsed to fewer clusters than components; do not pick it.</p>\n<table>\n<tr><th>prior weight λ</th><th>relative error</th><th>median largest weight</th><th>share of series with a weight &gt; 0.9</th><th>iterations</th><th>empty components</th></tr>\n");
         for point in path {
             let _ = writeln!(
                 page,
-                "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td><td>{}</td></tr>",
                 point.prior_weight,
                 format_error(point.relative_error),
                 point.sparsity.median_max_weight,
                 point.sparsity.share_above_0_9,
-                point.fit.iterations
+                point.fit.iterations,
+                escape(&describe_empty(&empty_components(&point.fit)))
             );
         }
         page.push_str("</table>\n");

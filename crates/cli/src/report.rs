@@ -78,6 +78,8 @@ struct PathSummary {
     sparsity: Sparsity,
     iterations: usize,
     seconds: f64,
+    /// Components (1-based) that no series has its largest weight on.
+    empty_components: Vec<usize>,
     warnings: Vec<FitWarning>,
 }
 
@@ -122,6 +124,30 @@ pub fn components(fit: &NmfFit, names: &[String]) -> Vec<Component> {
         .collect()
 }
 
+/// Returns the components (1-based) on which no series has its largest
+/// weight. A fit with such a component has collapsed to fewer clusters
+/// than it was asked for.
+pub fn empty_components(fit: &NmfFit) -> Vec<usize> {
+    let dominant = fit.dominant_components();
+    (0..fit.h.nrows())
+        .filter(|c| !dominant.contains(c))
+        .map(|c| c + 1)
+        .collect()
+}
+
+/// Describes the empty components of a path point for the summary and
+/// index.html: "none", or their numbers and a warning not to pick the fit.
+pub fn describe_empty(empty: &[usize]) -> String {
+    if empty.is_empty() {
+        return "none".to_string();
+    }
+    let numbers: Vec<String> = empty.iter().map(|c| c.to_string()).collect();
+    format!(
+        "{} (collapsed: fewer clusters than components)",
+        numbers.join(", ")
+    )
+}
+
 /// Renders report.json.
 pub fn render(outcome: &Outcome) -> String {
     let report = Report {
@@ -149,6 +175,7 @@ pub fn render(outcome: &Outcome) -> String {
                     sparsity: p.sparsity,
                     iterations: p.fit.iterations,
                     seconds: p.fit.seconds,
+                    empty_components: empty_components(&p.fit),
                     warnings: p.fit.warnings(),
                 })
                 .collect()

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::report::{components, REDUNDANT_CORRELATION};
-use crate::run::Outcome;
+use crate::report::{components, describe_empty, empty_components, REDUNDANT_CORRELATION};
+use crate::run::{LabeledFit, Outcome};
 
 /// Series names listed per component before "and N more".
 const LISTED_NAMES: usize = 6;
@@ -65,46 +65,40 @@ pub fn render(outcome: &Outcome) -> String {
         "(rel.error = ‖A − approximation‖ / ‖A‖; median max = median over series of the largest weight; \
          share >0.9 = share of series with a weight above 0.9)"
     );
-
-    if let Some(path) = &outcome.path {
-        let _ = writeln!(
-            text,
-            "\nregularisation path (prior weight: rel.error, median max, share >0.9):"
-        );
-        for point in path {
+    for labeled in &outcome.fits {
+        let count = labeled.fit.h.nrows();
+        if count > k {
             let _ = writeln!(
                 text,
-                "  {:>10}: {}, {:.3}, {:.3}",
-                point.prior_weight,
-                format_error(point.relative_error),
-                point.sparsity.median_max_weight,
-                point.sparsity.share_above_0_9
+                "({} fits k + {} = {count} components, so its error is not comparable one to \
+                 one with the rank-{k} SVD's)",
+                labeled.label,
+                count - k
             );
         }
     }
 
-    let main = &outcome.fits[0];
-    let _ = writeln!(text, "\nseries per component ({}):", main.label);
-    for component in components(&main.fit, &outcome.data.display_names) {
-        let shown: Vec<&str> = component
-            .series
-            .iter()
-            .take(LISTED_NAMES)
-            .map(String::as_str)
-            .collect();
-        let more = component.series.len().saturating_sub(LISTED_NAMES);
-        let mut line = format!(
-            "  {}: {} series",
-            component.component,
-            component.series.len()
+    if let Some(path) = &outcome.path {
+        let _ = writeln!(
+            text,
+            "\nregularisation path (prior weight: rel.error, median max, share >0.9, empty \
+             components):"
         );
-        if !shown.is_empty() {
-            let _ = write!(line, ": {}", shown.join("; "));
+        for point in path {
+            let _ = writeln!(
+                text,
+                "  {:>10}: {}, {:.3}, {:.3}, {}",
+                point.prior_weight,
+                format_error(point.relative_error),
+                point.sparsity.median_max_weight,
+                point.sparsity.share_above_0_9,
+                describe_empty(&empty_components(&point.fit))
+            );
         }
-        if more > 0 {
-            let _ = write!(line, " and {more} more");
-        }
-        let _ = writeln!(text, "{line}");
+    }
+
+    for labeled in &outcome.fits {
+        write_components(&mut text, labeled, outcome);
     }
     for labeled in &outcome.fits {
         for (i, j, r) in labeled.fit.redundant_pairs(REDUNDANT_CORRELATION) {
@@ -131,6 +125,43 @@ pub fn render(outcome: &Outcome) -> String {
         outcome.out.join("index.html").display()
     );
     text
+}
+
+/// Lists the series each component of one fit dominates, with the number of
+/// components when the fit has more than k.
+fn write_components(text: &mut String, labeled: &LabeledFit, outcome: &Outcome) {
+    let count = labeled.fit.h.nrows();
+    let extra = count.saturating_sub(outcome.k);
+    if extra > 0 {
+        let _ = writeln!(
+            text,
+            "\nseries per component ({}, {count} components = k + {extra}):",
+            labeled.label
+        );
+    } else {
+        let _ = writeln!(text, "\nseries per component ({}):", labeled.label);
+    }
+    for component in components(&labeled.fit, &outcome.data.display_names) {
+        let shown: Vec<&str> = component
+            .series
+            .iter()
+            .take(LISTED_NAMES)
+            .map(String::as_str)
+            .collect();
+        let more = component.series.len().saturating_sub(LISTED_NAMES);
+        let mut line = format!(
+            "  {}: {} series",
+            component.component,
+            component.series.len()
+        );
+        if !shown.is_empty() {
+            let _ = write!(line, ": {}", shown.join("; "));
+        }
+        if more > 0 {
+            let _ = write!(line, " and {more} more");
+        }
+        let _ = writeln!(text, "{line}");
+    }
 }
 
 /// Formats a relative error with four decimals, or in scientific notation

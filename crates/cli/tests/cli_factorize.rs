@@ -158,6 +158,26 @@ fn default_run_fits_synthetic_problem_twice() {
         "{text}"
     );
 
+    // The Flux example's fit has k + 1 components, which the summary says,
+    // and every fit gets its list of series per component.
+    assert!(
+        text.contains(
+            "(simplex NMF, Flux example's objective and settings fits k + 1 = 4 components"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("series per component (simplex NMF, gaussian objective):"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "series per component (simplex NMF, Flux example's objective and settings, \
+             4 components = k + 1):"
+        ),
+        "{text}"
+    );
+
     // The default fit has k = 3 rows of H, the Flux example's fit k + 1 = 4.
     let h = read_numbers(&out.join("H.csv"));
     assert_eq!((h.len(), h[0].len()), (3, 10));
@@ -1011,4 +1031,36 @@ fn integer_first_row_read_as_data_is_noted() {
     let output = factorize(&folder.join("report"), &args);
     let message = stderr(&output);
     assert!(!message.contains("read as data"), "{message}");
+}
+
+/// The gaussian fit of the synthetic problem without a prior leaves its
+/// third component empty; the path must mark that point as collapsed.
+#[test]
+fn path_marks_collapsed_fits() {
+    let out = scratch("path-collapsed");
+    let output = factorize(&out, &["--path", "0,0.1"]);
+    let text = stdout(&output);
+    assert!(text.contains("share >0.9, empty components):"), "{text}");
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|line| !line.starts_with("regularisation path"))
+        .skip(1)
+        .take(2)
+        .collect();
+    assert!(
+        rows[0].ends_with(", 3 (collapsed: fewer clusters than components)"),
+        "{rows:?}"
+    );
+    assert!(rows[1].ends_with(", none"), "{rows:?}");
+
+    let page = read_text(&out, "index.html");
+    assert!(page.contains("<th>empty components</th>"), "index.html");
+    assert!(
+        page.contains("<td>3 (collapsed: fewer clusters than components)</td></tr>"),
+        "index.html lacks the collapsed mark"
+    );
+    let report = report(&out);
+    let path = report["path"].as_array().unwrap();
+    assert_eq!(path[0]["empty_components"], serde_json::json!([3]));
+    assert_eq!(path[1]["empty_components"], serde_json::json!([]));
 }
