@@ -19,9 +19,9 @@ pub struct FactorizeArgs {
     #[arg(long, default_value_t = 3, value_parser = whole_number::<usize>, allow_negative_numbers = true)]
     pub k: usize,
 
-    #[arg(long, allow_negative_numbers = true, help = setting_help("Dirichlet concentration alpha > 0 of the prior on each column of H; \
+    #[arg(long, allow_hyphen_values = true, value_parser = number, help = setting_help("Dirichlet concentration alpha > 0 of the prior on each column of H; \
         alpha < 1 favours sparse weights", |s| s.alpha.to_string()))]
-    pub alpha: Option<f64>,
+    pub alpha: Option<Number>,
 
     #[arg(long, value_parser = whole_number::<usize>, allow_negative_numbers = true,
         help = setting_help("Maximum iterations per run", |s| s.iterations.to_string()))]
@@ -41,21 +41,21 @@ pub struct FactorizeArgs {
     #[arg(long, value_enum, default_value_t = ObjectiveArg::Gaussian)]
     pub objective: ObjectiveArg,
 
-    #[arg(long, allow_negative_numbers = true, value_name = "LAMBDA", help = setting_help("Weight lambda >= 0 of the log-prior term; \
+    #[arg(long, allow_hyphen_values = true, value_parser = number, value_name = "LAMBDA", help = setting_help("Weight lambda >= 0 of the log-prior term; \
         0 fits on the simplex without a prior", |s| s.prior_weight.to_string()))]
-    pub prior_weight: Option<f64>,
+    pub prior_weight: Option<Number>,
 
-    #[arg(long, allow_negative_numbers = true, value_name = "MU", help = gaussian_setting_help("Weight mu >= 0 of the \
+    #[arg(long, allow_hyphen_values = true, value_parser = number, value_name = "MU", help = gaussian_setting_help("Weight mu >= 0 of the \
         gaussian objective's ridge term mu/2·‖W‖², which keeps basis series from growing to make \
         up for small weights; 0 turns it off", |s| s.basis_ridge.to_string()))]
-    pub basis_ridge: Option<f64>,
+    pub basis_ridge: Option<Number>,
 
-    #[arg(long, allow_negative_numbers = true, value_name = "ETA", help = setting_help("Adam's step size eta > 0", |s| s.learning_rate.to_string()))]
-    pub learning_rate: Option<f64>,
+    #[arg(long, allow_hyphen_values = true, value_parser = number, value_name = "ETA", help = setting_help("Adam's step size eta > 0", |s| s.learning_rate.to_string()))]
+    pub learning_rate: Option<Number>,
 
-    #[arg(long, allow_negative_numbers = true, help = setting_help("Stop once the relative change of the cost stays below this \
+    #[arg(long, allow_hyphen_values = true, value_parser = number, help = setting_help("Stop once the relative change of the cost stays below this \
         for 10 iterations; 0 runs every iteration", |s| s.tolerance.to_string()))]
-    pub tolerance: Option<f64>,
+    pub tolerance: Option<Number>,
 
     #[arg(long, value_enum, help = setting_help("Divide each series before fitting, \
         so series of different size count alike", |s| scaling_name(s.scaling).to_string()))]
@@ -103,7 +103,7 @@ pub struct FactorizeArgs {
         value_name = "T0",
         default_value = "0",
         value_parser = number,
-        allow_negative_numbers = true
+        allow_hyphen_values = true
     )]
     pub time_start: Number,
 
@@ -113,7 +113,7 @@ pub struct FactorizeArgs {
         value_name = "DT",
         default_value = "1",
         value_parser = number,
-        allow_negative_numbers = true
+        allow_hyphen_values = true
     )]
     pub time_step: Number,
 
@@ -182,7 +182,9 @@ impl Bounded for u64 {
 }
 
 /// A number option with the text given on the command line, which error
-/// messages quote instead of the parsed value's formatting.
+/// messages quote instead of the parsed value's formatting. Its options take
+/// values that start with a hyphen, because clap's negative-number check
+/// misses forms such as `-1e-300`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Number {
     /// The parsed value.

@@ -51,6 +51,36 @@ pub struct Outcome {
 
 /// Runs `ferroflux factorize`.
 pub fn factorize(args: &FactorizeArgs) -> Result<(), CliError> {
+    fit_and_report(args).map_err(|error| quote_option_text(error, args))
+}
+
+/// Replaces the value in an invalid-option error by the text given on the
+/// command line, so that `--alpha 1e999` is quoted as typed, not as `inf`.
+fn quote_option_text(error: CliError, args: &FactorizeArgs) -> CliError {
+    let CliError::InvalidOption {
+        option,
+        value,
+        reason,
+    } = error
+    else {
+        return error;
+    };
+    let typed = match option {
+        "alpha" => args.alpha.as_ref(),
+        "prior-weight" => args.prior_weight.as_ref(),
+        "basis-ridge" => args.basis_ridge.as_ref(),
+        "learning-rate" => args.learning_rate.as_ref(),
+        "tolerance" => args.tolerance.as_ref(),
+        _ => None,
+    };
+    CliError::InvalidOption {
+        option,
+        value: typed.map_or(value, |number| number.text.clone()),
+        reason,
+    }
+}
+
+fn fit_and_report(args: &FactorizeArgs) -> Result<(), CliError> {
     check_options(args)?;
     let data = Dataset::load(args)?;
     check_time_axis(args, data.values.nrows())?;
@@ -179,23 +209,23 @@ fn builder_from(args: &FactorizeArgs) -> SimplexNmf {
     if let Some(init) = args.init {
         builder = builder.init(init.into());
     }
-    if let Some(alpha) = args.alpha {
-        builder = builder.alpha(alpha);
+    if let Some(alpha) = &args.alpha {
+        builder = builder.alpha(alpha.value);
     }
     if let Some(iterations) = args.iterations {
         builder = builder.iterations(iterations);
     }
-    if let Some(lambda) = args.prior_weight {
-        builder = builder.prior_weight(lambda);
+    if let Some(lambda) = &args.prior_weight {
+        builder = builder.prior_weight(lambda.value);
     }
-    if let Some(mu) = args.basis_ridge {
-        builder = builder.basis_ridge(mu);
+    if let Some(mu) = &args.basis_ridge {
+        builder = builder.basis_ridge(mu.value);
     }
-    if let Some(eta) = args.learning_rate {
-        builder = builder.learning_rate(eta);
+    if let Some(eta) = &args.learning_rate {
+        builder = builder.learning_rate(eta.value);
     }
-    if let Some(tolerance) = args.tolerance {
-        builder = builder.tolerance(tolerance);
+    if let Some(tolerance) = &args.tolerance {
+        builder = builder.tolerance(tolerance.value);
     }
     if let Some(extra) = args.extra_components {
         builder = builder.extra_components(extra);

@@ -715,6 +715,22 @@ fn negative_numbers_reach_range_checks() {
             "invalid --time-step 0:",
             "other than 0",
         ),
+        (["--alpha", "1e999"], "invalid --alpha 1e999:", "> 0"),
+        (
+            ["--learning-rate", "-1e-300"],
+            "invalid --learning-rate -1e-300:",
+            "> 0",
+        ),
+        (
+            ["--tolerance", "-0.50"],
+            "invalid --tolerance -0.50:",
+            ">= 0",
+        ),
+        (
+            ["--basis-ridge", "-1E2"],
+            "invalid --basis-ridge -1E2:",
+            ">= 0",
+        ),
         (
             ["--time-start", "inf"],
             "invalid --time-start inf:",
