@@ -33,7 +33,7 @@ pub enum FactorizeError {
 
     /// Every entry of the data matrix is zero.
     #[error(
-        "every entry of the {rows}x{cols} data matrix is zero, so there is nothing to factorise"
+        "every entry of the {rows}x{cols} data matrix is zero, so there is nothing to factorise; check that the intended data were passed, with at least one entry other than zero"
     )]
     AllZero {
         /// Number of rows.

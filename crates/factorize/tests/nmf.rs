@@ -465,6 +465,12 @@ fn rejects_all_zero_data() {
         matches!(error, FactorizeError::AllZero { rows: 5, cols: 4 }),
         "{error}"
     );
+    assert!(
+        error
+            .to_string()
+            .contains("at least one entry other than zero"),
+        "{error}"
+    );
 }
 
 #[test]
