@@ -160,7 +160,14 @@ fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
         ));
     }
 
-    let listed = previous_report_files(target);
+    let listed = previous_report_files(target).map_err(|reason| {
+        problem(format!(
+            "its {} cannot be read as the record of an earlier report ({reason}), so this \
+             command cannot tell its own files from yours; restore or delete that file, or \
+             choose another --out",
+            out.join("report.json").display()
+        ))
+    })?;
     let entries = fs::read_dir(target).map_err(|e| problem(e.to_string()))?;
     for entry in entries {
         let entry = entry.map_err(|e| problem(e.to_string()))?;
@@ -179,17 +186,19 @@ fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
 }
 
 /// Returns the file names that the report.json in `folder` lists, and
-/// report.json itself. Only plain names with a report ending count. Without a
-/// readable report.json the set is empty.
-fn previous_report_files(folder: &Path) -> HashSet<String> {
-    let Ok(text) = fs::read_to_string(folder.join("report.json")) else {
-        return HashSet::new();
+/// report.json itself. Only plain names with a report ending count. Without
+/// a report.json the set is empty; a report.json that cannot be read or
+/// holds no file list is an error, described in the returned text.
+fn previous_report_files(folder: &Path) -> Result<HashSet<String>, String> {
+    let text = match fs::read_to_string(folder.join("report.json")) {
+        Ok(text) => text,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(error) => return Err(error.to_string()),
     };
-    let Ok(report) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return HashSet::new();
-    };
+    let report = serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|error| format!("it is not valid JSON: {error}"))?;
     let Some(files) = report["files"].as_array() else {
-        return HashSet::new();
+        return Err("it has no \"files\" list".to_string());
     };
     let mut names: HashSet<String> = files
         .iter()
@@ -198,12 +207,27 @@ fn previous_report_files(folder: &Path) -> HashSet<String> {
         .map(str::to_owned)
         .collect();
     names.insert("report.json".to_string());
-    names
+    Ok(names)
 }
 
 fn is_report_file_name(name: &str) -> bool {
     let plain = !name.contains(['/', '\\']) && !name.starts_with('.');
     plain && REPORT_ENDINGS.iter().any(|ending| name.ends_with(ending))
+}
+
+/// Whether `name` is a half-written report file as the atomic writers name
+/// them while writing: `.FILE.PID-N.tmp`, with FILE a report file name.
+fn is_partial_report_file(name: &str) -> bool {
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((file, counter)) = inner.rsplit_once('.') else {
+        return false;
+    };
+    let numbered = counter
+        .split_once('-')
+        .is_some_and(|(pid, n)| pid.parse::<u32>().is_ok() && n.parse::<u32>().is_ok());
+    numbered && is_report_file_name(file)
 }
 
 /// Removes the temporary folders that killed runs left beside `target`:
@@ -235,8 +259,9 @@ fn remove_abandoned(target: &Path) {
         let path = entry.path();
         let only_reports = fs::read_dir(&path).is_ok_and(|files| {
             files.flatten().all(|f| {
+                let name = f.file_name().to_string_lossy().into_owned();
                 f.file_type().is_ok_and(|t| t.is_file())
-                    && is_report_file_name(&f.file_name().to_string_lossy())
+                    && (is_report_file_name(&name) || is_partial_report_file(&name))
             })
         });
         if only_reports && fs::remove_dir_all(&path).is_ok() {
@@ -293,6 +318,15 @@ mod tests {
         assert_eq!(abandoned_pid(".other.4242-0.tmp", "out"), None);
         assert_eq!(abandoned_pid(".out.4242.tmp", "out"), None);
         assert_eq!(abandoned_pid("out.4242-0.tmp", "out"), None);
+    }
+
+    #[test]
+    fn partial_report_file_names() {
+        assert!(is_partial_report_file(".loss.png.18462-4.tmp"));
+        assert!(is_partial_report_file(".W.csv.1-0.tmp"));
+        assert!(!is_partial_report_file(".thesis.txt.1-0.tmp"));
+        assert!(!is_partial_report_file(".loss.png.tmp"));
+        assert!(!is_partial_report_file("loss.png.1-0.tmp"));
     }
 
     #[test]

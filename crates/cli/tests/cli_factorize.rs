@@ -622,6 +622,8 @@ fn next_run_removes_folders_of_killed_runs() {
     let dead = folder.join(".out.999999999-0.tmp");
     std::fs::create_dir(&dead).unwrap();
     std::fs::write(dead.join("W.csv"), "1\n").unwrap();
+    // A picture that was being written when the run was killed.
+    std::fs::write(dead.join(".loss.png.999999999-4.tmp"), "half").unwrap();
     let alive = folder.join(format!(".out.{}-0.tmp", std::process::id()));
     std::fs::create_dir(&alive).unwrap();
     std::fs::write(alive.join("W.csv"), "1\n").unwrap();
@@ -640,6 +642,44 @@ fn next_run_removes_folders_of_killed_runs() {
         "a folder with other files was removed"
     );
     assert!(out.join("report.json").exists());
+}
+
+/// A damaged report.json cannot tell the command's files from the user's;
+/// the error must name report.json, not the first picture it finds.
+#[test]
+fn damaged_report_json_is_named() {
+    let folder = scratch("damaged-report");
+    let out = folder.join("out");
+    factorize(&out, &["--iterations", "50"]);
+    std::fs::write(out.join("report.json"), "{broken").unwrap();
+    let message = factorize_fails(&out, &["--iterations", "50"]);
+    assert!(message.contains("report.json cannot be read"), "{message}");
+    assert!(message.contains("not valid JSON"), "{message}");
+    assert!(message.contains("restore or delete that file"), "{message}");
+    assert!(out.join("W.csv").exists(), "the old report was touched");
+}
+
+/// An option error that states only the valid range also says what to do.
+#[test]
+fn range_errors_say_what_to_give() {
+    let out = scratch("range-fix").join("out");
+    for (option, value) in [
+        ("--iterations", "0"),
+        ("--learning-rate", "0"),
+        ("--tolerance", "-1"),
+    ] {
+        let message = factorize_fails(&out, &[option, value]);
+        assert!(
+            message.contains(&format!("invalid {option} {value}:")),
+            "{message}"
+        );
+        assert!(
+            message.contains("leave it out for its default"),
+            "{message}"
+        );
+    }
+    let message = factorize_fails(&out, &["--path", "-1"]);
+    assert!(message.contains("for example --path 0,0.1,1"), "{message}");
 }
 
 #[test]
