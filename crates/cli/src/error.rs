@@ -59,7 +59,7 @@ pub enum CliError {
     },
 
     /// An option value is outside its range.
-    #[error("invalid --{option} {value}: {reason}")]
+    #[error("invalid --{option} {value}: {reason}{}", range_fix(option, reason))]
     InvalidOption {
         /// The option name without dashes.
         option: &'static str,
@@ -279,4 +279,22 @@ fn option_of_setting(name: &str, prior_option: &'static str) -> Option<&'static 
         "restarts" => Some("restarts"),
         _ => None,
     }
+}
+
+/// Returns the fix appended to an option error whose reason states only the
+/// valid range: which value to give instead.
+fn range_fix(option: &str, reason: &str) -> String {
+    let has_fix = ["choose ", "use ", "pass ", "remove ", "give ", "try "]
+        .iter()
+        .any(|verb| reason.contains(verb));
+    if has_fix {
+        return String::new();
+    }
+    if option == "path" {
+        return "; give only such weights, for example --path 0,0.1,1".to_string();
+    }
+    format!(
+        "; give --{option} a value in that range, or leave it out for its default \
+         (`ferroflux factorize --help` lists the defaults)"
+    )
 }
