@@ -33,8 +33,13 @@ pub struct StagedFolder {
 impl StagedFolder {
     /// Checks that `out` is missing or an earlier report folder, then creates
     /// an empty temporary folder beside it (creating missing parents).
-    pub fn create(out: &Path) -> Result<Self, CliError> {
+    ///
+    /// `inputs` are the files the run reads, as `(option, path)`; one that
+    /// lies inside `out` is an error, since installing the report would
+    /// replace or delete it.
+    pub fn create(out: &Path, inputs: &[(&str, &Path)]) -> Result<Self, CliError> {
         let target = resolve(out)?;
+        check_inputs_outside(out, &target, inputs)?;
         check_replaceable(out, &target)?;
         remove_abandoned(&target);
         let temporary = create_sibling(&target, "tmp").map_err(|source| CliError::Output {
@@ -140,6 +145,31 @@ fn resolve(out: &Path) -> Result<PathBuf, CliError> {
     })?;
     let parent = fs::canonicalize(parent).map_err(|e| problem(e.to_string()))?;
     Ok(parent.join(name))
+}
+
+/// Rejects an input file that lies inside the folder the report replaces.
+fn check_inputs_outside(
+    out: &Path,
+    target: &Path,
+    inputs: &[(&str, &Path)],
+) -> Result<(), CliError> {
+    for (option, input) in inputs {
+        let Ok(file) = fs::canonicalize(input) else {
+            continue;
+        };
+        if file.starts_with(target) {
+            return Err(CliError::Output {
+                path: out.to_path_buf(),
+                problem: format!(
+                    "--{option} {} lies inside it, and writing the report replaces that \
+                     folder, which would lose the file; copy the file elsewhere or choose \
+                     another --out",
+                    input.display()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Accepts a missing `target` or a folder holding only files that the

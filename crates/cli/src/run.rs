@@ -89,7 +89,11 @@ fn fit_and_report(args: &FactorizeArgs) -> Result<(), CliError> {
     let svd = svd_baseline(&data.values, args.k)
         .map_err(|e| fit_error(e, &settings, &data, "prior-weight"))?;
     // Checked before the fits, which may take minutes, and again on install.
-    let staged = StagedFolder::create(&args.out)?;
+    let inputs: Vec<(&str, &Path)> = [("input", &args.input), ("series-names", &args.series_names)]
+        .into_iter()
+        .filter_map(|(option, path)| path.as_deref().map(|p| (option, p)))
+        .collect();
+    let staged = StagedFolder::create(&args.out, &inputs)?;
 
     let main_label = match args.objective {
         ObjectiveArg::Gaussian => "simplex NMF, gaussian objective",

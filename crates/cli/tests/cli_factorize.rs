@@ -682,6 +682,25 @@ fn range_errors_say_what_to_give() {
     assert!(message.contains("for example --path 0,0.1,1"), "{message}");
 }
 
+/// Reading the data from a file of the report folder the run replaces
+/// would lose that file; the run must refuse and leave it as it was.
+#[test]
+fn input_inside_out_is_rejected() {
+    let folder = scratch("input-inside-out");
+    let out = folder.join("out");
+    factorize(&out, &["--iterations", "50"]);
+    let input = out.join("H.csv");
+    let before = std::fs::read(&input).unwrap();
+    let message = factorize_fails(&out, &["--input", input.to_str().unwrap(), "--k", "2"]);
+    assert!(message.contains("--input"), "{message}");
+    assert!(message.contains("lies inside it"), "{message}");
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input file changed"
+    );
+}
+
 #[test]
 fn out_with_foreign_file_is_rejected() {
     let folder = scratch("foreign");
