@@ -343,6 +343,7 @@ fn write_report_folder(
                 relative_error: p.relative_error,
                 median_max_weight: p.sparsity.median_max_weight,
                 share_above_0_9: p.sparsity.share_above_0_9,
+                collapsed: !crate::report::empty_components(&p.fit).is_empty(),
             })
             .collect();
         let name = "path.png".to_string();

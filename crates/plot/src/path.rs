@@ -27,6 +27,11 @@ pub struct TradeOffPoint {
     pub median_max_weight: f64,
     /// Share of series whose largest weight exceeds 0.9.
     pub share_above_0_9: f64,
+    /// Whether the fit collapsed: a component is the largest weight of no
+    /// series, so the fit has fewer clusters than components and its
+    /// sparsity partly comes from dropping one. Drawn as a hollow marker,
+    /// and the title says so.
+    pub collapsed: bool,
 }
 
 /// Pixel positions (origin top left) of the points and labels that
@@ -236,11 +241,18 @@ impl Figure for TradeOffPath<'_> {
             lines.extend(pixels.windows(2).map(|pair| (pair[0], pair[1])));
             markers.extend(pixels);
             chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?;
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|&p| Circle::new(p, MARKER_RADIUS, color.filled())),
-            )?;
+            chart.draw_series(points.iter().zip(self.points).map(|(&p, point)| {
+                if point.collapsed {
+                    // Hollow: white inside a ring in the series' colour.
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), MARKER_RADIUS, WHITE.filled())
+                        + Circle::new((0, 0), MARKER_RADIUS, color.stroke_width(2))
+                } else {
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), MARKER_RADIUS, color.filled())
+                        + Circle::new((0, 0), MARKER_RADIUS, color.stroke_width(2))
+                }
+            }))?;
         }
 
         let (x_pixels, y_pixels) = chart.plotting_area().get_pixel_range();
@@ -282,11 +294,12 @@ impl TradeOffPath<'_> {
     ) -> Result<(), DrawError> {
         let (width, _) = header.dim_in_pixel();
         let title = style::text(TITLE_SIZE, RGBColor(0, 0, 0), HPos::Center, VPos::Center);
-        header.draw_text(
-            "Relative error against sparsity of H",
-            &title,
-            (width as i32 / 2, 24),
-        )?;
+        let title_text = if self.points.iter().any(|p| p.collapsed) {
+            "Relative error against sparsity of H (hollow: collapsed fit, a component is empty)"
+        } else {
+            "Relative error against sparsity of H"
+        };
+        header.draw_text(title_text, &title, (width as i32 / 2, 24))?;
         let mut legend = vec![
             (
                 "share of series with a weight > 0.9".to_string(),

@@ -132,6 +132,7 @@ fn non_finite_path_value_is_named() {
         relative_error: 0.0167,
         median_max_weight: 0.511,
         share_above_0_9: 0.0,
+        collapsed: false,
     };
     let bad = TradeOffPoint {
         relative_error: f64::NAN,

@@ -27,6 +27,7 @@ fn points(rows: &[(f64, f64, f64, f64)]) -> Vec<TradeOffPoint> {
                 relative_error,
                 median_max_weight: median,
                 share_above_0_9: share,
+                collapsed: false,
             },
         )
         .collect()
@@ -71,6 +72,7 @@ fn ten_close_points() -> Vec<TradeOffPoint> {
             relative_error: 0.05 + 1e-5 * i as f64,
             median_max_weight: 0.6 + 0.002 * i as f64,
             share_above_0_9: 0.3 + 0.001 * i as f64,
+            collapsed: false,
         })
         .collect()
 }
@@ -161,6 +163,7 @@ fn corner_points_keep_labels_inside() {
             relative_error: 0.2 + 1e-4 * f64::from(i),
             median_max_weight: 1.0 - 0.001 * f64::from(i),
             share_above_0_9: 1.0,
+            collapsed: false,
         })
         .collect();
     let path = output("corner.png");

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ferroflux_linalg::Matrix;
 use ferroflux_plot::{
-    basis_functions, correlation_heatmap, error_sparsity_path, heatmap_pair, loss_trace,
-    ColorScale, Heatmap, LineGrid, PlotError, TimeAxis, TradeOffPoint,
+    basis_functions, correlation_heatmap, error_sparsity_layout, error_sparsity_path, heatmap_pair,
+    loss_trace, ColorScale, Heatmap, LineGrid, PlotError, TimeAxis, TradeOffPoint,
 };
 
 /// Reads the shipped El Niño table: a header of years, then 12 rows of 61 values.
@@ -209,6 +209,7 @@ fn error_sparsity_path_labels_points() {
             relative_error: 0.05 + 0.1 * i as f64,
             median_max_weight: 0.6 + 0.13 * i as f64,
             share_above_0_9: 0.1 + 0.3 * i as f64,
+            collapsed: false,
         })
         .collect();
     let path = output("path.png");
@@ -345,6 +346,7 @@ fn figure_specific_checks_reject_bad_input() {
         relative_error: 0.1,
         median_max_weight: 0.5,
         share_above_0_9: 1.5,
+        collapsed: false,
     };
     let reason = invalid_reason(error_sparsity_path(&output("p.png"), &[bad_share], None));
     assert!(reason.contains("outside [0, 1]"), "{reason}");
@@ -378,4 +380,35 @@ fn long_panel_title_stays_in_its_panel() {
         border.is_empty(),
         "title ink across the panel border: {border:?}"
     );
+}
+
+/// A collapsed point of the path is drawn hollow (white at its centre) in
+/// both series, and the others filled, so nobody picks it from the picture.
+#[test]
+fn collapsed_path_points_are_hollow() {
+    let points: Vec<TradeOffPoint> = [(0.0, false), (1.0, true), (10.0, false)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(prior_weight, collapsed))| TradeOffPoint {
+            prior_weight,
+            relative_error: 0.05 + 0.01 * i as f64,
+            median_max_weight: 0.5 + 0.2 * i as f64,
+            share_above_0_9: 0.1 + 0.3 * i as f64,
+            collapsed,
+        })
+        .collect();
+    let path = output("collapsed.png");
+    error_sparsity_path(&path, &points, None).unwrap();
+    let layout = error_sparsity_layout(&path, &points, None).unwrap();
+    let image = image::open(&path).unwrap().to_rgb8();
+    // Markers come series by series: share above 0.9 first, then the median.
+    for (k, &(x, y)) in layout.markers.iter().enumerate() {
+        let centre = image.get_pixel(x as u32, y as u32).0;
+        let white = centre == [255, 255, 255];
+        assert_eq!(
+            white,
+            points[k % points.len()].collapsed,
+            "marker {k} at ({x}, {y}) has centre {centre:?}"
+        );
+    }
 }
