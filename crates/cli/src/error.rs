@@ -104,7 +104,8 @@ pub enum CliError {
     /// The cost became NaN or infinite.
     #[error(
         "the fit diverged: the cost became {cost} at iteration {iteration}; lower \
-         --learning-rate (it was {learning_rate:?}) or scale the series with --scaling std-dev"
+         --learning-rate (it was {learning_rate:?}){prior} or scale the series with --scaling \
+         std-dev"
     )]
     Diverged {
         /// 1-based iteration.
@@ -113,6 +114,9 @@ pub enum CliError {
         cost: f64,
         /// The step size used.
         learning_rate: f64,
+        /// ", use smaller --path weights" for a path, ", lower --prior-weight
+        /// (it was L)" for a fit with a prior weight above 0, otherwise empty.
+        prior: String,
     },
 }
 
@@ -236,9 +240,25 @@ pub fn fit_error(
             iteration: iteration + 1,
             cost,
             learning_rate: settings.learning_rate,
+            prior: prior_fix(settings, prior_option),
         },
         other => CliError::Factorize(other),
     }
+}
+
+/// Returns the advice on the prior weight for a diverged fit: a prior term
+/// with a large weight can overflow as well as a large step.
+fn prior_fix(settings: &NmfSettings, prior_option: &str) -> String {
+    if prior_option == "path" {
+        return ", use smaller --path weights".to_string();
+    }
+    if settings.prior_weight > 0.0 {
+        return format!(
+            ", lower --prior-weight (it was {:?})",
+            settings.prior_weight
+        );
+    }
+    String::new()
 }
 
 /// Formats a (nearly) zero statistic: exactly zero as "0", others with

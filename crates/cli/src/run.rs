@@ -86,6 +86,7 @@ fn fit_and_report(args: &FactorizeArgs) -> Result<(), CliError> {
     check_time_axis(args, data.values.nrows())?;
     let builder = builder_from(args);
     let settings = builder.settings();
+    check_prior_overflow(args, &settings, data.values.ncols())?;
     let svd = svd_baseline(&data.values, args.k)
         .map_err(|e| fit_error(e, &settings, &data, "prior-weight"))?;
     // Checked before the fits, which may take minutes, and again on install.
@@ -172,6 +173,73 @@ fn check_prior_weights(weights: &PriorWeights) -> Result<(), CliError> {
                 reason: "every prior weight must be a finite number >= 0".into(),
             });
         }
+    }
+    Ok(())
+}
+
+/// Rejects a prior weight (of `--prior-weight` or of `--path`) whose prior
+/// term overflows f64, which makes the first iteration diverge.
+fn check_prior_overflow(
+    args: &FactorizeArgs,
+    settings: &NmfSettings,
+    series: usize,
+) -> Result<(), CliError> {
+    // Invalid settings are left to the library's range checks.
+    let valid = |value: f64| value.is_finite() && value > 0.0;
+    if !valid(settings.alpha) || !valid(settings.smoothing) {
+        return Ok(());
+    }
+    let components = settings.k + settings.extra_components;
+    let entries = (components * series) as f64;
+    let coefficient = (1.0 - settings.alpha).abs();
+    // The largest size of the prior term and its gradient per unit weight.
+    // With H in [0, 1], ln(H + δ) lies in [ln δ, ln(1 + δ)] and the gradient
+    // (1 - α)/(H + δ) is largest at H = 0. The seed objective's log H has no
+    // lower bound, so its size at the uniform start H = 1/K is used.
+    let (term, per_weight) = match settings.objective {
+        Objective::Gaussian => {
+            let smoothing = settings.smoothing;
+            let size = (entries * smoothing.ln().abs()).max(1.0 / smoothing);
+            ("λ·(1 − α)·Σ ln(H + δ)", coefficient * size)
+        }
+        Objective::Seed => (
+            "λ·(1 − α)·Σ log H",
+            coefficient * entries * (components as f64).ln(),
+        ),
+    };
+    if per_weight == 0.0 {
+        return Ok(());
+    }
+    let main_text = args
+        .prior_weight
+        .as_ref()
+        .map_or_else(|| settings.prior_weight.to_string(), |n| n.text.clone());
+    let mut weights = vec![("prior-weight", settings.prior_weight, main_text)];
+    if let Some(path) = &args.path {
+        let texts = path.texts.iter().cloned();
+        weights.extend(
+            path.values
+                .iter()
+                .map(|&l| ("path", l))
+                .zip(texts)
+                .map(|((option, lambda), text)| (option, lambda, text)),
+        );
+    }
+    for (option, lambda, text) in weights {
+        if !lambda.is_finite() || (lambda * per_weight).is_finite() {
+            continue;
+        }
+        let limit = 10f64.powf((f64::MAX / per_weight).log10().floor() - 1.0);
+        return Err(CliError::InvalidOption {
+            option,
+            value: text,
+            reason: format!(
+                "the prior term {term} overflows a 64-bit float with this weight, --alpha {} \
+                 and {components} components x {series} series, so the fit diverges at once; \
+                 choose a prior weight of {limit:e} or less",
+                settings.alpha
+            ),
+        });
     }
     Ok(())
 }

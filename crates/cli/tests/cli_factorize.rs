@@ -489,6 +489,48 @@ fn diverged_fit_names_learning_rate() {
 }
 
 #[test]
+fn overflowing_prior_weight_is_rejected() {
+    let out = scratch("prior-overflow").join("report");
+    let message = factorize_fails(&out, &["--prior-weight", "1e308"]);
+    assert!(
+        message.contains("invalid --prior-weight 1e308"),
+        "{message}"
+    );
+    assert!(message.contains("overflows"), "{message}");
+    assert!(message.contains("or less"), "{message}");
+    assert!(!message.contains("diverged"), "{message}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn overflowing_path_weight_is_named() {
+    let out = scratch("path-overflow").join("report");
+    let message = factorize_fails(&out, &["--path", "0,1e308"]);
+    assert!(message.contains("invalid --path 1e308"), "{message}");
+    assert!(message.contains("overflows"), "{message}");
+    assert!(!message.contains("diverged"), "{message}");
+}
+
+#[test]
+fn diverged_fit_names_prior_weight() {
+    let out = scratch("diverged-prior").join("report");
+    let input = data("us_employment_120x22.csv");
+    let args = [
+        "--input",
+        &input,
+        "--learning-rate",
+        "1e300",
+        "--prior-weight",
+        "2",
+    ];
+    let message = factorize_fails(&out, &args);
+    assert!(
+        message.contains("lower --prior-weight (it was 2.0)"),
+        "{message}"
+    );
+}
+
+#[test]
 fn missing_file_is_reported() {
     let folder = scratch("missing");
     let file = folder.join("no-such-file.csv");
