@@ -5,7 +5,10 @@
 //! Hand example: logsumexp([0, 0]) = ln 2 and softmax([0, 0]) = [1/2, 1/2].
 
 use ferroflux_linalg::testing::any_matrix;
-use ferroflux_linalg::{log_softmax, logsumexp, softmax, softmax_in_place, Float, Matrix};
+use ferroflux_linalg::{
+    log_softmax, log_softmax_in_place, log_softmax_into, logsumexp, softmax, softmax_in_place,
+    softmax_into, Float, Matrix,
+};
 use proptest::prelude::*;
 
 fn naive_softmax<T: Float>(x: &Matrix<T>) -> Matrix<f64> {
@@ -148,4 +151,61 @@ fn empty_matrices() {
     assert_eq!(logsumexp(&x).as_slice(), &[f64::NEG_INFINITY; 3]);
     assert_eq!(softmax(&x).shape(), (0, 3));
     assert_eq!(softmax(&Matrix::<f64>::zeros(3, 0)).shape(), (3, 0));
+}
+
+/// Short columns are exponentiated a group at a time; every column must
+/// still get the same bits as when it is computed alone. Column counts that
+/// do not fill the last group, rows on both sides of the grouping limit, and
+/// columns with infinities and NaN (which leave the grouped path) included.
+#[test]
+fn grouped_short_columns_match_one_column_at_a_time() {
+    for rows in [1, 2, 3, 4, 10, 63, 64, 65, 300] {
+        let cols = 700 / rows + 5;
+        let mut x = Matrix::<f64>::from_fn(rows, cols, |i, j| {
+            ((i * 31 + j * 17) % 101) as f64 * 0.37 - 15.0
+        });
+        x[(0, 2)] = f64::INFINITY;
+        x[(rows - 1, 3)] = f64::NEG_INFINITY;
+        x[(rows / 2, cols - 1)] = f64::NAN;
+        if rows > 1 {
+            x[(1, 4)] = 800.0;
+        }
+        let alone = |f: fn(&Matrix<f64>) -> Matrix<f64>, out_rows: usize| {
+            let mut out = Matrix::zeros(out_rows, cols);
+            for j in 0..cols {
+                let column = f(&x.columns(j, 1).into_owned());
+                out.column_mut(j).copy_from(&column.column(0));
+            }
+            out
+        };
+        let same_bits = |a: &Matrix<f64>, b: &Matrix<f64>, what: &str| {
+            assert_eq!(a.shape(), b.shape(), "{what}");
+            for (k, (p, q)) in a.iter().zip(b.iter()).enumerate() {
+                assert_eq!(
+                    p.to_bits(),
+                    q.to_bits(),
+                    "{what}, {rows} rows: element {k}: {p} vs {q}"
+                );
+            }
+        };
+        let expected = alone(softmax, rows);
+        same_bits(&softmax(&x), &expected, "softmax");
+        let mut y = x.clone();
+        softmax_in_place(&mut y);
+        same_bits(&y, &expected, "softmax_in_place");
+        let mut y = Matrix::zeros(rows, cols);
+        softmax_into(&x, &mut y);
+        same_bits(&y, &expected, "softmax_into");
+
+        let expected = alone(log_softmax, rows);
+        same_bits(&log_softmax(&x), &expected, "log_softmax");
+        let mut y = x.clone();
+        log_softmax_in_place(&mut y);
+        same_bits(&y, &expected, "log_softmax_in_place");
+        let mut y = Matrix::zeros(rows, cols);
+        log_softmax_into(&x, &mut y);
+        same_bits(&y, &expected, "log_softmax_into");
+
+        same_bits(&logsumexp(&x), &alone(logsumexp, 1), "logsumexp");
+    }
 }
