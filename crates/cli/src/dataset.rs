@@ -88,7 +88,18 @@ impl Dataset {
                     "--series-names needs an --input whose first row holds series names (try --header present)",
                 ));
             };
-            let names = read_series_names(path)?;
+            let SeriesNames { names, header_code } = read_series_names(path)?;
+            if codes.contains(&header_code) {
+                return Err(names_error(
+                    path,
+                    &format!(
+                        "line 1 was read as the header row, but its first cell {header_code:?} \
+                         is a series name of {}; add a header line such as code,name at the \
+                         top of the file",
+                        input.display()
+                    ),
+                ));
+            }
             display_names = codes
                 .iter()
                 .map(|code| names.get(code).cloned().unwrap_or_else(|| code.clone()))
@@ -297,9 +308,23 @@ fn place(line: u64, column: usize, series: Option<&str>) -> String {
     }
 }
 
+/// The `code,name` pairs of a --series-names file.
+struct SeriesNames {
+    /// Name by code.
+    names: HashMap<String, String>,
+    /// The code cell of line 1, which was read as the header row.
+    header_code: String,
+}
+
 /// Reads a `code,name` CSV file with a header row into a map from code to
-/// name. Cells after the second are ignored.
-fn read_series_names(path: &Path) -> Result<HashMap<String, String>, CliError> {
+/// name. Every row must have exactly two cells.
+fn read_series_names(path: &Path) -> Result<SeriesNames, CliError> {
+    if path.is_dir() {
+        return Err(names_error(
+            path,
+            "is a folder; --series-names takes a CSV file of code,name lines",
+        ));
+    }
     let records = read_csv_records(path).map_err(|error| match error {
         FactorizeError::FileNotFound { .. } => {
             names_error(path, "file not found; check the path of --series-names")
@@ -308,17 +333,22 @@ fn read_series_names(path: &Path) -> Result<HashMap<String, String>, CliError> {
     })?;
     let mut names = HashMap::new();
     let mut lines: HashMap<&str, u64> = HashMap::new();
-    for record in records.iter().skip(1) {
-        let [code, name, ..] = record.cells.as_slice() else {
+    for (index, record) in records.iter().enumerate() {
+        let [code, name] = record.cells.as_slice() else {
+            let count = record.cells.len();
+            let cells = if count == 1 { "cell" } else { "cells" };
             return Err(names_error(
                 path,
                 &format!(
-                    "line {} has {} cell(s); expected two, code and name",
-                    record.line,
-                    record.cells.len()
+                    "line {} has {count} {cells}; expected two, code and name (put a name \
+                     that contains a comma in double quotes, as in \"Congo, Rep.\")",
+                    record.line
                 ),
             ));
         };
+        if index == 0 {
+            continue;
+        }
         if let Some(first) = lines.insert(code, record.line) {
             return Err(names_error(
                 path,
@@ -337,7 +367,8 @@ fn read_series_names(path: &Path) -> Result<HashMap<String, String>, CliError> {
             "no rows after the header; expected lines of code,name",
         ));
     }
-    Ok(names)
+    let header_code = records[0].cells[0].clone();
+    Ok(SeriesNames { names, header_code })
 }
 
 fn names_error(path: &Path, message: &str) -> CliError {

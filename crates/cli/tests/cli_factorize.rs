@@ -440,7 +440,18 @@ fn bad_series_names_file_names_line() {
         (
             "short.csv",
             "code,name\nnorth,North Sea\n\n\nsouth\n",
-            "short.csv: line 5 has 1 cell(s); expected two, code and name",
+            "short.csv: line 5 has 1 cell; expected two, code and name",
+        ),
+        (
+            "three-cells.csv",
+            "code,name\nnorth,North Sea,extra\nsouth,South Sea\n",
+            "three-cells.csv: line 2 has 3 cells; expected two, code and name",
+        ),
+        (
+            "no-header.csv",
+            "north,North Sea\nsouth,South Sea\n",
+            "no-header.csv: line 1 was read as the header row, but its first cell \"north\" is a \
+             series name of",
         ),
         (
             "twice.csv",
@@ -477,6 +488,12 @@ fn bad_series_names_file_names_line() {
         let message = input_fails(&input, &["--series-names", names.to_str().unwrap()]);
         assert!(message.contains(expected), "{name}: {message}");
     }
+
+    let message = input_fails(&input, &["--series-names", folder.to_str().unwrap()]);
+    assert!(
+        message.contains("is a folder; --series-names takes a CSV file"),
+        "{message}"
+    );
 }
 
 #[test]
