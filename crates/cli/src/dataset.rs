@@ -7,7 +7,7 @@ use ferroflux::factorize::{read_csv_records, read_series_csv_with, seed_problem,
 use ferroflux::Matrix;
 
 use crate::args::{FactorizeArgs, HeaderArg};
-use crate::error::CliError;
+use crate::error::{time_steps, CliError};
 
 /// Series to factorise, T x n, with their names.
 #[derive(Debug)]
@@ -64,10 +64,10 @@ impl Dataset {
                 path: input.clone(),
                 place: String::new(),
                 problem: format!(
-                    "every value of the {} time steps x {} series is zero, so there is \
-                     nothing to factorise; check that --input names the intended file, and \
-                     give one with at least one value other than zero",
-                    data.values.nrows(),
+                    "every value of the {} x {} series is zero, so there is nothing to \
+                     factorise; check that --input names the intended file, and give one with \
+                     at least one value other than zero",
+                    time_steps(data.values.nrows()),
                     data.values.ncols()
                 ),
             });
@@ -130,9 +130,9 @@ impl Dataset {
         }
         Ok(Dataset {
             description: format!(
-                "{} ({} time steps x {} series)",
+                "{} ({} x {} series)",
                 input.display(),
-                data.values.nrows(),
+                time_steps(data.values.nrows()),
                 data.values.ncols()
             ),
             values: data.values,

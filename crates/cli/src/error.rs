@@ -139,7 +139,8 @@ pub fn fit_error(
             let fix = if rows < n {
                 format!(
                     "choose --k from 1 to {rows}, because the rank of the data is at most its \
-                     {rows} time steps"
+                     {}",
+                    time_steps(rows)
                 )
             } else {
                 format!("choose --k from 1 to {n}")
@@ -172,9 +173,10 @@ pub fn fit_error(
         } => invalid_k(
             k,
             format!(
-                "k is larger than the rank of the data, {rank} (the data has {rows} time \
-                 steps x {cols} series), so no rank-{k} SVD exists to compare the fit with; \
-                 choose --k {rank} or less"
+                "k is larger than the rank of the data, {rank} (the data has {} x {cols} \
+                 series), so no rank-{k} SVD exists to compare the fit with; choose --k {rank} \
+                 or less",
+                time_steps(rows)
             ),
         ),
         FactorizeError::InvalidSetting {
@@ -259,6 +261,15 @@ fn prior_fix(settings: &NmfSettings, prior_option: &str) -> String {
         );
     }
     String::new()
+}
+
+/// Formats a count of time steps, such as "1 time step" or "52 time steps".
+pub fn time_steps(count: usize) -> String {
+    if count == 1 {
+        "1 time step".to_string()
+    } else {
+        format!("{count} time steps")
+    }
 }
 
 /// Formats a (nearly) zero statistic: exactly zero as "0", others with

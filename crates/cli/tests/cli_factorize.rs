@@ -548,6 +548,28 @@ fn diverged_fit_names_prior_weight() {
 }
 
 #[test]
+fn single_time_step_is_singular() {
+    let (_, input) = input_file("one-row", "onerow.csv", "a,b,c\n1,2,3\n");
+    let message = input_fails(&input, &["--k", "2"]);
+    assert!(
+        message.contains("(the data has 1 time step x 3 series)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn binary_file_names_line_then_column() {
+    let folder = scratch("binary");
+    let input = folder.join("bin.csv");
+    std::fs::write(&input, b"\xff\xfe\x00\x01,2\n").unwrap();
+    let message = input_fails(&input, &[]);
+    assert!(
+        message.contains("bin.csv, line 1: the cell in column 1 is not valid UTF-8 at its byte 1"),
+        "{message}"
+    );
+}
+
+#[test]
 fn missing_file_is_reported() {
     let folder = scratch("missing");
     let file = folder.join("no-such-file.csv");

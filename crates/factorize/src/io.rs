@@ -271,11 +271,12 @@ fn csv_error(path: &Path, error: csv::Error, lines: &mut LineCounter) -> Factori
         None => lines.line,
     };
     let message = match error.kind() {
+        // The column goes into the sentence, because the Display of
+        // `FactorizeError::Csv` already ends the place with "line L: ".
         csv::ErrorKind::Utf8 { err, .. } => format!(
-            "column {}: the cell is not valid UTF-8 after its first {} bytes; save the file \
-             as UTF-8",
+            "the cell in column {} is not valid UTF-8 at its byte {}; save the file as UTF-8",
             err.field() + 1,
-            err.valid_up_to()
+            err.valid_up_to() + 1
         ),
         _ => error.to_string(),
     };

@@ -298,7 +298,7 @@ fn invalid_utf8_names_line_and_column() {
     );
     let message = error.to_string();
     assert!(
-        message.contains("latin1.csv, line 3: column 2"),
+        message.contains("latin1.csv, line 3: the cell in column 2 is not valid UTF-8"),
         "{message}"
     );
     assert!(message.contains("UTF-8"), "{message}");
