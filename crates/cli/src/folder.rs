@@ -13,6 +13,12 @@ use crate::error::CliError;
 /// the report.json of the folder, are ever replaced.
 const REPORT_ENDINGS: [&str; 4] = [".csv", ".png", ".json", ".html"];
 
+/// Files that file managers create in any folder they open: macOS Finder's
+/// `.DS_Store`, and Windows Explorer's `Thumbs.db` and `desktop.ini`. They
+/// do not block replacing a report folder and are deleted with it, since
+/// the file manager writes them again.
+const OS_METADATA_FILES: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
+
 /// A temporary folder that becomes `--out` on [`StagedFolder::install`] and
 /// is removed if it is dropped before that, on an error or a panic.
 ///
@@ -173,7 +179,8 @@ fn check_inputs_outside(
 }
 
 /// Accepts a missing `target` or a folder holding only files that the
-/// report.json in it lists; names the first other entry otherwise.
+/// report.json in it lists and file manager metadata files; names the first
+/// other entry otherwise.
 fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
     let problem = |problem: String| CliError::Output {
         path: out.to_path_buf(),
@@ -203,7 +210,7 @@ fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
         let entry = entry.map_err(|e| problem(e.to_string()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if !(is_file && listed.contains(&name)) {
+        if !(is_file && (listed.contains(&name) || is_os_metadata_file(&name))) {
             return Err(problem(format!(
                 "it contains {name}, which no earlier report listed in {}; this command \
                  replaces only the files of its own earlier reports, so choose another --out \
@@ -243,6 +250,14 @@ fn previous_report_files(folder: &Path) -> Result<HashSet<String>, String> {
 fn is_report_file_name(name: &str) -> bool {
     let plain = !name.contains(['/', '\\']) && !name.starts_with('.');
     plain && REPORT_ENDINGS.iter().any(|ending| name.ends_with(ending))
+}
+
+/// Whether `name` is one of [`OS_METADATA_FILES`], ignoring ASCII case as
+/// the file systems of macOS and Windows do by default.
+fn is_os_metadata_file(name: &str) -> bool {
+    OS_METADATA_FILES
+        .iter()
+        .any(|metadata| name.eq_ignore_ascii_case(metadata))
 }
 
 /// Whether `name` is a half-written report file as the atomic writers name
@@ -291,7 +306,9 @@ fn remove_abandoned(target: &Path) {
             files.flatten().all(|f| {
                 let name = f.file_name().to_string_lossy().into_owned();
                 f.file_type().is_ok_and(|t| t.is_file())
-                    && (is_report_file_name(&name) || is_partial_report_file(&name))
+                    && (is_report_file_name(&name)
+                        || is_partial_report_file(&name)
+                        || is_os_metadata_file(&name))
             })
         });
         if only_reports && fs::remove_dir_all(&path).is_ok() {
@@ -366,5 +383,17 @@ mod tests {
         assert!(!is_report_file_name("../thesis.csv"));
         assert!(!is_report_file_name(".W.csv.123.tmp"));
         assert!(!is_report_file_name("notes.txt"));
+    }
+
+    #[test]
+    fn os_metadata_file_names() {
+        assert!(is_os_metadata_file(".DS_Store"));
+        assert!(is_os_metadata_file("Thumbs.db"));
+        assert!(is_os_metadata_file("thumbs.db"));
+        assert!(is_os_metadata_file("desktop.ini"));
+        assert!(is_os_metadata_file("Desktop.ini"));
+        assert!(!is_os_metadata_file("DS_Store"));
+        assert!(!is_os_metadata_file(".DS_Store.bak"));
+        assert!(!is_os_metadata_file("notes.txt"));
     }
 }

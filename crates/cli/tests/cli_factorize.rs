@@ -725,6 +725,28 @@ fn next_run_removes_folders_of_killed_runs() {
     assert!(out.join("report.json").exists());
 }
 
+/// File manager metadata files in a report folder do not block the next
+/// run, and go with the old report; any other stray file still does.
+#[test]
+fn os_metadata_files_do_not_block_rerun() {
+    let folder = scratch("os-metadata");
+    let out = folder.join("out");
+    factorize(&out, &["--iterations", "50"]);
+    for name in [".DS_Store", "Thumbs.db", "desktop.ini"] {
+        std::fs::write(out.join(name), "metadata").unwrap();
+    }
+    factorize(&out, &["--iterations", "50"]);
+    for name in [".DS_Store", "Thumbs.db", "desktop.ini"] {
+        assert!(!out.join(name).exists(), "{name} outlived the old report");
+    }
+    assert!(out.join("report.json").exists());
+
+    std::fs::write(out.join(".DS_Store"), "metadata").unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let message = factorize_fails(&out, &["--iterations", "50"]);
+    assert!(message.contains("it contains notes.txt"), "{message}");
+}
+
 /// A damaged report.json cannot tell the command's files from the user's;
 /// the error must name report.json, not the first picture it finds.
 #[test]
