@@ -252,7 +252,7 @@ fn is_report_file_name(name: &str) -> bool {
     plain && REPORT_ENDINGS.iter().any(|ending| name.ends_with(ending))
 }
 
-/// Whether `name` is one of [`OS_METADATA_FILES`], ignoring ASCII case as
+/// Returns whether `name` is one of [`OS_METADATA_FILES`], ignoring ASCII case as
 /// the file systems of macOS and Windows do by default.
 fn is_os_metadata_file(name: &str) -> bool {
     OS_METADATA_FILES
@@ -277,9 +277,9 @@ fn is_partial_report_file(name: &str) -> bool {
 
 /// Removes the temporary folders that killed runs left beside `target`:
 /// those named `.NAME.PID-N.tmp` or `.NAME.PID-N.old` whose process no
-/// longer runs and that hold only report files. Where the system cannot
-/// tell whether a process runs (no `/proc`), nothing is removed. Failures
-/// are ignored: the folders only take space.
+/// longer runs and that hold only report files and file manager metadata
+/// files. Where the system cannot tell whether a process runs (no `/proc`),
+/// nothing is removed. Failures are ignored: the folders only take space.
 fn remove_abandoned(target: &Path) {
     let proc_root = Path::new("/proc");
     if !proc_root.join("self").exists() {
