@@ -329,3 +329,58 @@ fn range_fix(option: &str, reason: &str) -> String {
          (`ferroflux factorize --help` lists the defaults)"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use ferroflux::factorize::SimplexNmf;
+    use ferroflux::Matrix;
+
+    use super::*;
+
+    fn dataset() -> Dataset {
+        Dataset {
+            values: Matrix::from_row_slice(2, 2, &[1.0, 2.0, 3.0, 4.0]),
+            header: None,
+            display_names: vec!["series 1".into(), "series 2".into()],
+            description: "two series".into(),
+            synthetic: false,
+        }
+    }
+
+    fn diverged_message(prior_weight: f64, prior_option: &'static str) -> String {
+        let settings = SimplexNmf::new(1).prior_weight(prior_weight).settings();
+        let error = FactorizeError::Diverged {
+            iteration: 0,
+            cost: f64::NEG_INFINITY,
+        };
+        fit_error(error, &settings, &dataset(), prior_option).to_string()
+    }
+
+    #[test]
+    fn diverged_fit_names_prior_setting() {
+        let single = diverged_message(5.0, "prior-weight");
+        assert!(
+            single.contains("lower --prior-weight (it was 5.0)"),
+            "{single}"
+        );
+        assert!(single.contains("at iteration 1"), "{single}");
+
+        let path = diverged_message(5.0, "path");
+        assert!(path.contains("use smaller --path weights"), "{path}");
+        assert!(!path.contains("--prior-weight"), "{path}");
+
+        let without_prior = diverged_message(0.0, "prior-weight");
+        assert!(!without_prior.contains("prior"), "{without_prior}");
+        assert!(
+            without_prior.contains("lower --learning-rate"),
+            "{without_prior}"
+        );
+    }
+
+    #[test]
+    fn time_steps_singular_and_plural() {
+        assert_eq!(time_steps(1), "1 time step");
+        assert_eq!(time_steps(0), "0 time steps");
+        assert_eq!(time_steps(52), "52 time steps");
+    }
+}
