@@ -44,6 +44,20 @@ impl Default for Descent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParamShape(pub (usize, usize));
 
+impl Descent {
+    /// Delivers every element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, target: Target<'_, T>) {
+        let eta = T::cast(self.eta);
+        for_each_step(
+            target,
+            std::iter::repeat(()),
+            #[inline(always)]
+            move |_, g, ()| g * eta,
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for Descent {
     type State = ParamShape;
 
@@ -54,10 +68,7 @@ impl<T: Float> Rule<T> for Descent {
     #[track_caller]
     fn apply(&self, state: &mut ParamShape, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("Descent", state.0, x, g);
-        let eta = T::cast(self.eta);
-        for (x, &g) in x.as_mut_slice().iter_mut().zip(g.as_slice()) {
-            *x -= g * eta;
-        }
+        self.run(Target::apply(x, g));
     }
 
     #[track_caller]
@@ -69,10 +80,7 @@ impl<T: Float> Rule<T> for Descent {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("Descent", state.0, x, dx);
-        let eta = T::cast(self.eta);
-        for dx in dx.as_mut_slice() {
-            *dx *= eta;
-        }
+        self.run(Target::transform(x, dx));
         Ok(())
     }
 

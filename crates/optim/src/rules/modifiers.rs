@@ -6,6 +6,7 @@ use ferroflux_linalg::{Float, Matrix};
 
 use super::descent::ParamShape;
 use crate::rule::{check, check_non_negative, check_positive, check_shapes, Rule, StepContext};
+use crate::simd::{for_each_step, Target};
 use crate::OptimError;
 
 /// L2 regularisation: adds λ·x to the gradient, the gradient of
@@ -46,6 +47,20 @@ impl Default for WeightDecay {
     }
 }
 
+impl WeightDecay {
+    /// Delivers every element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, target: Target<'_, T>) {
+        let lambda = T::cast(self.lambda);
+        for_each_step(
+            target,
+            std::iter::repeat(()),
+            #[inline(always)]
+            move |x, g, ()| g + lambda * x,
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for WeightDecay {
     type State = ParamShape;
 
@@ -56,10 +71,7 @@ impl<T: Float> Rule<T> for WeightDecay {
     #[track_caller]
     fn apply(&self, state: &mut ParamShape, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("WeightDecay", state.0, x, g);
-        let lambda = T::cast(self.lambda);
-        for (x, &g) in x.as_mut_slice().iter_mut().zip(g.as_slice()) {
-            *x -= g + lambda * *x;
-        }
+        self.run(Target::apply(x, g));
     }
 
     #[track_caller]
@@ -71,10 +83,7 @@ impl<T: Float> Rule<T> for WeightDecay {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("WeightDecay", state.0, x, dx);
-        let lambda = T::cast(self.lambda);
-        for (dx, &x) in dx.as_mut_slice().iter_mut().zip(x.as_slice()) {
-            *dx += lambda * x;
-        }
+        self.run(Target::transform(x, dx));
         Ok(())
     }
 
@@ -118,6 +127,20 @@ impl Default for ClipGrad {
     }
 }
 
+impl ClipGrad {
+    /// Delivers every element's step to `target`.
+    #[inline(always)]
+    fn run<T: Float>(&self, target: Target<'_, T>) {
+        let delta = T::cast(self.delta);
+        for_each_step(
+            target,
+            std::iter::repeat(()),
+            #[inline(always)]
+            move |_, g, ()| clamp(g, delta),
+        );
+    }
+}
+
 impl<T: Float> Rule<T> for ClipGrad {
     type State = ParamShape;
 
@@ -128,10 +151,7 @@ impl<T: Float> Rule<T> for ClipGrad {
     #[track_caller]
     fn apply(&self, state: &mut ParamShape, x: &mut Matrix<T>, g: &Matrix<T>) {
         check_shapes("ClipGrad", state.0, x, g);
-        let delta = T::cast(self.delta);
-        for (x, &g) in x.as_mut_slice().iter_mut().zip(g.as_slice()) {
-            *x -= clamp(g, delta);
-        }
+        self.run(Target::apply(x, g));
     }
 
     #[track_caller]
@@ -143,10 +163,7 @@ impl<T: Float> Rule<T> for ClipGrad {
         _context: &StepContext<T>,
     ) -> Result<(), OptimError> {
         check_shapes("ClipGrad", state.0, x, dx);
-        let delta = T::cast(self.delta);
-        for dx in dx.as_mut_slice() {
-            *dx = clamp(*dx, delta);
-        }
+        self.run(Target::transform(x, dx));
         Ok(())
     }
 
