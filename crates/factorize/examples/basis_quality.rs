@@ -11,11 +11,13 @@
 
 use std::path::Path;
 
-use ferroflux_factorize::{
-    read_series_csv, seed_problem, FactorizeError, Init, NmfFit, SimplexNmf,
-};
+use ferroflux_factorize::{read_series_csv, seed_problem, FactorizeError, Init, SimplexNmf};
 
 const USAGE: &str = "arguments: [BASIS_RIDGE [PRIOR_WEIGHT [svd|kmeans++|random [RESTARTS]]]]";
+
+mod italy;
+
+use italy::{read_labels, seasons};
 
 fn main() -> Result<(), FactorizeError> {
     let raw: Vec<String> = std::env::args().skip(1).collect();
@@ -32,13 +34,7 @@ fn main() -> Result<(), FactorizeError> {
     };
     let restarts: usize = raw.get(3).map_or(1, |r| r.parse().expect(USAGE));
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let labels: Vec<u8> =
-        std::fs::read_to_string(root.join("tests/data/italy_power_demand_labels.csv"))
-            .expect("labels file")
-            .lines()
-            .skip(1)
-            .map(|line| line.rsplit(',').next().unwrap().parse().unwrap())
-            .collect();
+    let labels = read_labels(root);
     let data = [
         (
             "fertility",
@@ -90,26 +86,4 @@ fn main() -> Result<(), FactorizeError> {
         }
     }
     Ok(())
-}
-
-/// For each component that dominates at least one day: the number of days
-/// and the share of the majority season among them.
-fn seasons(fit: &NmfFit, labels: &[u8]) -> String {
-    let dominant = fit.dominant_components();
-    let mut parts = Vec::new();
-    for c in 0..fit.h.nrows() {
-        let days: Vec<u8> = dominant
-            .iter()
-            .zip(labels)
-            .filter(|(d, _)| **d == c)
-            .map(|(_, l)| *l)
-            .collect();
-        if days.is_empty() {
-            continue;
-        }
-        let ones = days.iter().filter(|&&l| l == 1).count();
-        let share = ones.max(days.len() - ones) as f64 / days.len() as f64;
-        parts.push(format!("{} days {:.0}%", days.len(), 100.0 * share));
-    }
-    parts.join(", ")
 }

@@ -9,18 +9,16 @@
 use std::path::Path;
 
 use ferroflux_factorize::{
-    read_series_csv, svd_baseline, FactorizeError, NmfFit, Scaling, SimplexNmf, Sparsity,
+    read_series_csv, svd_baseline, FactorizeError, Scaling, SimplexNmf, Sparsity,
 };
+
+mod italy;
+
+use italy::{read_labels, seasons};
 
 fn main() -> Result<(), FactorizeError> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let italy_labels: Vec<u8> =
-        std::fs::read_to_string(root.join("tests/data/italy_power_demand_labels.csv"))
-            .expect("labels file")
-            .lines()
-            .skip(1)
-            .map(|line| line.rsplit(',').next().unwrap().parse().unwrap())
-            .collect();
+    let italy_labels = read_labels(root);
     let datasets = [
         (
             "fertility",
@@ -85,26 +83,4 @@ fn row(data: &str, fit: &str, error: f64, sparsity: Sparsity, seasons: Option<St
         sparsity.share_above_0_9,
         seasons.unwrap_or_default()
     );
-}
-
-/// For each component that dominates at least one day: the number of days
-/// and the share of the majority season among them.
-fn seasons(fit: &NmfFit, labels: &[u8]) -> String {
-    let dominant = fit.dominant_components();
-    let mut parts = Vec::new();
-    for c in 0..fit.h.nrows() {
-        let days: Vec<u8> = dominant
-            .iter()
-            .zip(labels)
-            .filter(|(d, _)| **d == c)
-            .map(|(_, l)| *l)
-            .collect();
-        if days.is_empty() {
-            continue;
-        }
-        let ones = days.iter().filter(|&&l| l == 1).count();
-        let share = ones.max(days.len() - ones) as f64 / days.len() as f64;
-        parts.push(format!("{} days {:.0}%", days.len(), 100.0 * share));
-    }
-    parts.join(", ")
 }
