@@ -30,7 +30,7 @@ struct ParamInner<T: Float> {
     id: ParamId,
     value: RefCell<Rc<Matrix<T>>>,
     /// The shape when the last `update` started, so `shape()` and the borrow
-    /// panics can name it while that `update` holds the value mutably.
+    /// panics can name it while that `update` borrows the value mutably.
     shape_at_update: Cell<(usize, usize)>,
     /// The parameter's leaf on the tape while a gradient over a `Params`
     /// that contains it is being recorded.
@@ -91,7 +91,7 @@ impl<T: Float> Param<T> {
 
     /// Returns the parameter as a tensor: a recorded leaf while a gradient
     /// over it is being computed, a constant view of the value otherwise.
-    /// Neither copies the value, and the tensor holds no borrow, so a later
+    /// Neither copies the value, and the tensor keeps no borrow, so a later
     /// `update` or `set` on the parameter goes ahead (it copies the storage
     /// if the tensor still shares it).
     ///
@@ -136,7 +136,7 @@ impl<T: Float> Param<T> {
     /// let w = Param::new(Matrix::from_column_slice(1, 2, &[1.0, 2.0]));
     /// assert_eq!(w.value()[1], 2.0); // the guard is dropped at the `;`
     ///
-    /// let before = w.value().clone(); // an owned copy, holds no borrow
+    /// let before = w.value().clone(); // an owned copy, keeps no borrow
     /// w.update(|v| *v *= 3.0);
     /// assert_eq!(*w.value(), before * 3.0);
     /// ```

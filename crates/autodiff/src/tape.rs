@@ -28,7 +28,7 @@ use crate::rules::{Attrs, Jvp, Rule, Vjp};
 use crate::tensor::Tensor;
 
 /// Pooled buffers kept per shape; more than this many of one shape are freed
-/// instead, which bounds the memory a pool holds after an unusual burst.
+/// instead, which bounds the memory a pool keeps after an unusual burst.
 const MAX_POOLED_PER_SHAPE: usize = 256;
 /// One recorded value. Leaves have no rule; a leaf is tracked when it is a
 /// parameter or an input being differentiated, and untracked when it is a
@@ -90,7 +90,7 @@ impl<M> ShapePool<M> {
 }
 
 impl<T: Float> ShapePool<Matrix<T>> {
-    /// A zero-filled buffer of the given shape.
+    /// Returns a zero-filled buffer of the given shape.
     pub fn zeros(&mut self, rows: usize, cols: usize) -> Matrix<T> {
         match self.take((rows, cols)) {
             Some(mut m) => {
@@ -101,7 +101,7 @@ impl<T: Float> ShapePool<Matrix<T>> {
         }
     }
 
-    /// A buffer of the given shape with unspecified contents.
+    /// Returns a buffer of the given shape with unspecified contents.
     pub fn scratch(&mut self, rows: usize, cols: usize) -> Matrix<T> {
         self.take((rows, cols))
             .unwrap_or_else(|| Matrix::zeros(rows, cols))
@@ -151,7 +151,7 @@ impl<T: Float> Tape<T> {
         matches!(node, Some(n) if self.active && n.epoch == self.epoch)
     }
 
-    /// An unshared value buffer with unspecified contents.
+    /// Returns an unshared value buffer with unspecified contents.
     pub(crate) fn take_value(&mut self, rows: usize, cols: usize) -> Rc<Matrix<T>> {
         self.values
             .take((rows, cols))
@@ -253,7 +253,7 @@ impl<T: Float> Tape<T> {
         grads[last] = Some(ybar);
 
         // Nodes are in creation order, which is a topological order, so one
-        // backward walk sees every node after all of its consumers.
+        // backward walk reaches every node after all of its consumers.
         for i in (0..=last).rev() {
             let node = &nodes[i];
             let Some(rule) = node.rule else { continue };
@@ -292,7 +292,7 @@ impl<T: Float> Tape<T> {
             let (start, len) = node.args;
             let args = &self.args[start as usize..(start + len) as usize];
             // Inputs without a tangent (constants, unseeded leaves) have a
-            // zero tangent; materialise it so every rule sees all of them.
+            // zero tangent; materialise it so every rule receives all of them.
             if args.iter().all(|&a| tangents[a as usize].is_none()) {
                 continue;
             }

@@ -225,7 +225,7 @@ fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
 /// Returns the file names that the report.json in `folder` lists, and
 /// report.json itself. Only plain names with a report ending count. Without
 /// a report.json the set is empty; a report.json that cannot be read or
-/// holds no file list is an error, described in the returned text.
+/// has no file list is an error, described in the returned text.
 fn previous_report_files(folder: &Path) -> Result<HashSet<String>, String> {
     let text = match fs::read_to_string(folder.join("report.json")) {
         Ok(text) => text,
@@ -260,8 +260,8 @@ fn is_os_metadata_file(name: &str) -> bool {
         .any(|metadata| name.eq_ignore_ascii_case(metadata))
 }
 
-/// Whether `name` is a half-written report file as the atomic writers name
-/// them while writing: `.FILE.PID-N.tmp`, with FILE a report file name.
+/// Returns whether `name` is a half-written report file as the atomic writers
+/// name them while writing: `.FILE.PID-N.tmp`, with FILE a report file name.
 fn is_partial_report_file(name: &str) -> bool {
     let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
         return false;

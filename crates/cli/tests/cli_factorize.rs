@@ -158,8 +158,8 @@ fn default_run_fits_synthetic_problem_twice() {
         "{text}"
     );
 
-    // The Flux example's fit has k + 1 components, which the summary says,
-    // and every fit gets its list of series per component.
+    // The Flux example's fit has k + 1 components, and the summary states
+    // it. Every fit gets its list of series per component.
     assert!(
         text.contains(
             "(simplex NMF, Flux example's objective and settings fits k + 1 = 4 components"
@@ -692,9 +692,9 @@ fn reused_out_drops_stale_files() {
     assert_only(&folder, &["report"]);
 }
 
-/// A killed run leaves its temporary folder beside --out; the next run
-/// removes it once its process is gone, and keeps the folder of a process
-/// that still runs (here: this test) or one that holds other files.
+/// A killed run leaves its temporary folder beside --out. The next run
+/// removes it once its process is gone. It keeps the folder of a process
+/// that still runs (here: this test) and a folder that contains other files.
 #[test]
 fn next_run_removes_folders_of_killed_runs() {
     let folder = scratch("abandoned");
@@ -726,7 +726,8 @@ fn next_run_removes_folders_of_killed_runs() {
 }
 
 /// File manager metadata files in a report folder do not block the next
-/// run, and go with the old report; any other stray file still does.
+/// run and are removed with the old report. Any other stray file still
+/// blocks it.
 #[test]
 fn os_metadata_files_do_not_block_rerun() {
     let folder = scratch("os-metadata");
@@ -762,7 +763,7 @@ fn damaged_report_json_is_named() {
     assert!(out.join("W.csv").exists(), "the old report was touched");
 }
 
-/// An option error that states only the valid range also says what to do.
+/// An option error that states only the valid range also states the fix.
 #[test]
 fn range_errors_say_what_to_give() {
     let out = scratch("range-fix").join("out");
@@ -785,8 +786,9 @@ fn range_errors_say_what_to_give() {
     assert!(message.contains("for example --path 0,0.1,1"), "{message}");
 }
 
-/// Reading the data from a file of the report folder the run replaces
-/// would lose that file; the run must refuse and leave it as it was.
+/// Reading the data from a file inside the report folder would lose that
+/// file when the run replaces the folder, so the run must reject it and
+/// leave the file as it was.
 #[test]
 fn input_inside_out_is_rejected() {
     let folder = scratch("input-inside-out");

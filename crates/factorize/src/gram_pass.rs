@@ -97,7 +97,7 @@ unsafe fn cast_mut<T>(x: &mut [T]) -> &mut [f64] {
     unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<f64>(), x.len()) }
 }
 
-/// Columns `start..end` of `A`: fills their columns of `P` (`p` holds those
+/// Columns `start..end` of `A`: fills their columns of `P` (`p` contains those
 /// columns only) and overwrites `q` with their part of `A·Hᵀ`.
 #[allow(clippy::too_many_arguments)]
 fn columns(
@@ -218,7 +218,7 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     fn horizontal_sum(x: __m256d) -> f64 {
         let mut lanes = [0.0; 4];
-        // SAFETY: lanes holds 4 f64, the width of the store.
+        // SAFETY: lanes has room for 4 f64, the width of the store.
         unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), x) };
         (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
     }

@@ -16,7 +16,7 @@ use ferroflux_linalg::Matrix;
 use crate::FactorizeError;
 
 /// A set of series read from a file: `values` is T x n, one series per
-/// column, and `names` holds the header row if the file had one.
+/// column, and `names` contains the header row if the file had one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesData {
     /// T x n values, one column per series.
@@ -25,7 +25,7 @@ pub struct SeriesData {
     pub names: Option<Vec<String>>,
 }
 
-/// Whether the first row of a CSV file holds series names.
+/// Whether the first row of a CSV file contains series names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Header {
     /// Decide from the content (see [`read_series_csv`]).
@@ -311,7 +311,7 @@ fn detect_header(rows: &[CsvRecord]) -> bool {
     if first.iter().any(|c| parse_number(c).is_none()) {
         return true;
     }
-    // A row of years over decimal data: integers cannot be told from data
+    // A row of years over decimal data: integers cannot be distinguished from data
     // by parsing alone, so look at the rest of the file.
     first.iter().all(|c| is_integer_literal(c))
         && rows[1..]

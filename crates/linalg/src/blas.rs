@@ -2,7 +2,8 @@
 
 // Linking: `blas-src` with its `openblas` feature pulls in `openblas-src`,
 // whose `system` feature links the OpenBLAS installed on the machine. The
-// `extern crate` keeps the linker from dropping them, as blas-src asks.
+// `extern crate` keeps the linker from dropping them, as blas-src's
+// documentation requires.
 extern crate blas_src;
 extern crate openblas_src;
 
@@ -133,7 +134,7 @@ pub(crate) fn openblas_config() -> String {
     c_string(unsafe { openblas_get_config() })
 }
 
-/// The CPU core OpenBLAS picked its kernels for, such as `Haswell`.
+/// Returns the CPU core OpenBLAS picked its kernels for, such as `Haswell`.
 pub(crate) fn openblas_core() -> String {
     // SAFETY: a plain query with no arguments that returns a static string.
     c_string(unsafe { openblas_get_corename() })

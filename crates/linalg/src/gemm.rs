@@ -42,8 +42,8 @@ pub const NATIVE_GEMM_MAX_FLOPS: usize = 8;
 ///
 /// `op(A)` is `m x k`, `op(B)` is `k x n` and `C` is `m x n`. As in BLAS,
 /// `beta = 0` overwrites `C` without reading it, so NaN in the old `C` does
-/// not leak into the result. Empty dimensions give the mathematically right
-/// answer: with `k = 0` the product is zero and `C` becomes `beta*C`.
+/// not leak into the result. Empty dimensions give the mathematically correct
+/// result: with `k = 0` the product is zero and `C` becomes `beta*C`.
 ///
 /// # Panics
 /// If the shapes do not agree; the message names both operands' shapes.
@@ -138,7 +138,7 @@ fn scale<T: Float>(c: &mut Matrix<T>, beta: T) {
     }
 }
 
-/// The path for tiny products: nalgebra's own product, which has no call
+/// Computes a tiny product with nalgebra's own product, which has no call
 /// overhead to amortise. Public only so that the crossover bench can time it
 /// against BLAS; call [`gemm`].
 #[doc(hidden)]

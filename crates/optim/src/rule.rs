@@ -18,7 +18,7 @@ pub struct StepContext<T: Float> {
 }
 
 impl<T: Float> StepContext<T> {
-    /// A context for one parameter updated on its own.
+    /// Returns the context for one parameter updated on its own.
     pub fn single() -> Self {
         Self { global_norm: None }
     }
@@ -35,7 +35,7 @@ impl<T: Float> StepContext<T> {
 /// - [`Rule::apply`] does x ← x − step in one fused pass and allocates
 ///   nothing; loops that drive a rule on raw matrices use it.
 /// - [`Rule::transform`] is Optimisers.jl's `apply!`: it rewrites a buffer
-///   that holds the gradient into the step. Chains and modifiers compose
+///   that contains the gradient into the step. Chains and modifiers compose
 ///   through it, and the [`crate::Optimiser`] implementations subtract the
 ///   final step.
 pub trait Rule<T: Float> {
@@ -90,7 +90,7 @@ pub trait Rule<T: Float> {
         Ok(())
     }
 
-    /// The learning rate η (`eta`), or `None` for a rule without one. A
+    /// Returns the learning rate η (`eta`), or `None` for a rule without one. A
     /// chain returns the first rule's η that exists.
     fn eta(&self) -> Option<f64> {
         None
@@ -104,13 +104,13 @@ pub trait Rule<T: Float> {
         false
     }
 
-    /// The number of passes that `update_all` makes over the parameters: 1
+    /// Returns the number of passes that `update_all` makes over the parameters: 1
     /// for a plain rule, the sum over its rules for a chain.
     fn stage_count(&self) -> usize {
         1
     }
 
-    /// The order p of the norm that stage `stage` reads from
+    /// Returns the order p of the norm that stage `stage` reads from
     /// [`StepContext::global_norm`] (2 for the Euclidean norm, `f64::INFINITY`
     /// for the maximum), or `None` if the stage reads no norm.
     fn global_norm_order(&self, stage: usize) -> Option<f64> {
