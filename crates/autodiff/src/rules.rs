@@ -48,10 +48,12 @@ impl<T: Float> Attrs<T> {
 
 /// The output buffer of an op under construction, and whether the op is
 /// recorded.
+///
+/// It is two words, so building one returns it in registers; with a third
+/// field it went through memory, and the copy missed store forwarding.
 pub(crate) struct Output<T: Float> {
     value: Rc<Matrix<T>>,
     tracked: bool,
-    aux: Option<Matrix<T>>,
 }
 
 impl<T: Float> Output<T> {
@@ -59,44 +61,32 @@ impl<T: Float> Output<T> {
     /// recorded when any input is live on the active tape. Only then does the
     /// buffer come from the pool, with stale contents that the op overwrites.
     pub fn new(inputs: &[&Tensor<T>], rows: usize, cols: usize) -> Self {
-        Self::build(inputs, rows, cols, false)
-    }
-
-    /// Like [`Output::new`], with an auxiliary buffer of the same shape when
-    /// the op is recorded (see [`Output::parts`]).
-    pub fn with_aux(inputs: &[&Tensor<T>], rows: usize, cols: usize) -> Self {
-        Self::build(inputs, rows, cols, true)
-    }
-
-    fn build(inputs: &[&Tensor<T>], rows: usize, cols: usize, aux: bool) -> Self {
         if inputs.iter().any(|t| t.node.is_some()) {
             let pooled = with_tape(|tape: &mut Tape<T>| {
-                inputs.iter().any(|t| tape.is_live(t.node)).then(|| {
-                    let aux = aux.then(|| tape.buffers.scratch(rows, cols));
-                    (tape.take_value(rows, cols), aux)
-                })
+                inputs
+                    .iter()
+                    .any(|t| tape.is_live(t.node))
+                    .then(|| tape.take_value(rows, cols))
             });
-            if let Some((value, aux)) = pooled {
+            if let Some(value) = pooled {
                 return Self {
                     value,
                     tracked: true,
-                    aux,
                 };
             }
         }
         Self {
             value: Rc::new(Matrix::zeros(rows, cols)),
             tracked: false,
-            aux: None,
         }
     }
 
-    /// Returns the output matrix and, for a recorded op built with
-    /// [`Output::with_aux`], the auxiliary buffer; the op writes every element
-    /// of both.
-    pub fn parts(&mut self) -> (&mut Matrix<T>, Option<&mut Matrix<T>>) {
-        let value = Rc::get_mut(&mut self.value).expect("a new output buffer is not shared");
-        (value, self.aux.as_mut())
+    /// Returns a pooled `rows x cols` buffer with unspecified contents for a
+    /// by-product that the reverse rule reuses, or `None` when the op is not
+    /// recorded. Hand it to [`Output::finish_with_aux`].
+    pub fn aux_buffer(&self, rows: usize, cols: usize) -> Option<Matrix<T>> {
+        self.tracked
+            .then(|| with_tape(|tape: &mut Tape<T>| tape.buffers.scratch(rows, cols)))
     }
 
     /// Returns the output matrix; the op writes every element of it.
@@ -106,7 +96,7 @@ impl<T: Float> Output<T> {
 
     /// Wraps the value in a tensor, recording the op when it is tracked.
     pub fn finish(self, inputs: &[&Tensor<T>], rule: Rule<T>, attrs: Attrs<T>) -> Tensor<T> {
-        self.finish_with_indices(inputs, rule, attrs, &[])
+        self.record(inputs, rule, attrs, &[], None)
     }
 
     /// Like [`Output::finish`], storing a list of indices (such as selected
@@ -118,11 +108,33 @@ impl<T: Float> Output<T> {
         attrs: Attrs<T>,
         indices: &[usize],
     ) -> Tensor<T> {
+        self.record(inputs, rule, attrs, indices, None)
+    }
+
+    /// Like [`Output::finish`], keeping the buffer from
+    /// [`Output::aux_buffer`] with the node for its reverse rule.
+    pub fn finish_with_aux(
+        self,
+        inputs: &[&Tensor<T>],
+        rule: Rule<T>,
+        attrs: Attrs<T>,
+        aux: Option<Matrix<T>>,
+    ) -> Tensor<T> {
+        self.record(inputs, rule, attrs, &[], aux)
+    }
+
+    fn record(
+        self,
+        inputs: &[&Tensor<T>],
+        rule: Rule<T>,
+        attrs: Attrs<T>,
+        indices: &[usize],
+        aux: Option<Matrix<T>>,
+    ) -> Tensor<T> {
         if !self.tracked {
             return Tensor::from_rc(self.value, None);
         }
         let value = self.value.clone();
-        let aux = self.aux;
         let node =
             with_tape(|tape: &mut Tape<T>| tape.push_op(inputs, value, rule, attrs, indices, aux));
         Tensor::from_rc(self.value, Some(node))
@@ -136,7 +148,7 @@ pub(crate) struct Vjp<'a, T: Float> {
     pub ybar: &'a Matrix<T>,
     /// Output value y.
     pub y: &'a Matrix<T>,
-    /// The forward pass's by-product, for ops built with [`Output::with_aux`].
+    /// The forward pass's by-product, for ops finished with [`Output::finish_with_aux`].
     pub aux: Option<&'a Matrix<T>>,
     pub attrs: Attrs<T>,
     pub indices: &'a [usize],

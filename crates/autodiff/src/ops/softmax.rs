@@ -335,15 +335,15 @@ impl<T: Float> Tensor<T> {
     /// Unlike `softmax().log()` it stays finite where a probability underflows
     /// to zero, and its gradient `ȳ - p·Σȳ` stays finite for huge logits.
     pub fn log_softmax(&self) -> Tensor<T> {
-        let mut out = Output::with_aux(&[self], self.nrows(), self.ncols());
-        let (y, probabilities) = out.parts();
-        log_softmax_forward(&self.value, y, probabilities);
+        let mut out = Output::new(&[self], self.nrows(), self.ncols());
+        let mut probabilities = out.aux_buffer(self.nrows(), self.ncols());
+        log_softmax_forward(&self.value, out.matrix(), probabilities.as_mut());
         let rule = Rule {
             name: "log_softmax",
             vjp: log_softmax_vjp::<T>,
             jvp: log_softmax_jvp::<T>,
         };
-        out.finish(&[self], rule, Attrs::default())
+        out.finish_with_aux(&[self], rule, Attrs::default(), probabilities)
     }
 
     /// Returns `log Σ eˣ` of each column as `1 x n`, computed as
