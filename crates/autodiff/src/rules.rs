@@ -81,12 +81,24 @@ impl<T: Float> Output<T> {
         }
     }
 
+    /// Returns whether the op is recorded.
+    pub fn is_recorded(&self) -> bool {
+        self.tracked
+    }
+
     /// Returns a pooled `rows x cols` buffer with unspecified contents for a
     /// by-product that the reverse rule reuses, or `None` when the op is not
-    /// recorded. Hand it to [`Output::finish_with_aux`].
-    pub fn aux_buffer(&self, rows: usize, cols: usize) -> Option<Matrix<T>> {
+    /// recorded. Write it with `Rc::get_mut` and hand it to
+    /// [`Output::finish_with_aux`].
+    pub fn aux_buffer(&self, rows: usize, cols: usize) -> Option<Rc<Matrix<T>>> {
         self.tracked
-            .then(|| with_tape(|tape: &mut Tape<T>| tape.buffers.scratch(rows, cols)))
+            .then(|| with_tape(|tape: &mut Tape<T>| tape.take_value(rows, cols)))
+    }
+
+    /// Returns a handle to the output value, for an op that remembers it on
+    /// the tape. Take it after the last [`Output::matrix`].
+    pub fn shared_value(&self) -> Rc<Matrix<T>> {
+        self.value.clone()
     }
 
     /// Returns the output matrix; the op writes every element of it.
@@ -118,7 +130,7 @@ impl<T: Float> Output<T> {
         inputs: &[&Tensor<T>],
         rule: Rule<T>,
         attrs: Attrs<T>,
-        aux: Option<Matrix<T>>,
+        aux: Option<Rc<Matrix<T>>>,
     ) -> Tensor<T> {
         self.record(inputs, rule, attrs, &[], aux)
     }
@@ -129,7 +141,7 @@ impl<T: Float> Output<T> {
         rule: Rule<T>,
         attrs: Attrs<T>,
         indices: &[usize],
-        aux: Option<Matrix<T>>,
+        aux: Option<Rc<Matrix<T>>>,
     ) -> Tensor<T> {
         if !self.tracked {
             return Tensor::from_rc(self.value, None);

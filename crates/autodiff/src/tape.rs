@@ -51,6 +51,25 @@ pub(crate) struct Node<T: Float> {
     aux: u32,
 }
 
+/// A recorded softmax: see [`Tape::record_softmax`].
+struct SoftmaxRecord<T: Float> {
+    /// The node index of the softmax's input.
+    input: u32,
+    probabilities: Rc<Matrix<T>>,
+    /// Where its column maxima start in `Tape::softmax_stats`; the column
+    /// sums follow them.
+    start: usize,
+}
+
+/// The softmax of a recorded tensor, from [`Tape::recorded_softmax`].
+pub(crate) struct SoftmaxStats<'a, T: Float> {
+    pub probabilities: &'a Rc<Matrix<T>>,
+    /// Each column's maximum.
+    pub maxima: &'a [T],
+    /// Each column's sum of `exp(x - max)`.
+    pub sums: &'a [T],
+}
+
 /// The `Node::aux` of a node without a by-product.
 const NO_AUX: u32 = u32::MAX;
 
@@ -125,8 +144,13 @@ pub(crate) struct Tape<T: Float> {
     nodes: Vec<Node<T>>,
     args: Vec<u32>,
     indices: Vec<usize>,
-    /// The forward by-products of the nodes, from the gradient-buffer pool.
-    auxes: Vec<Matrix<T>>,
+    /// The forward by-products of the nodes, from the value pool.
+    auxes: Vec<Rc<Matrix<T>>>,
+    /// The recorded softmax ops of this session, so that a `log_softmax` of
+    /// the same input reuses their column statistics and probabilities.
+    softmaxes: Vec<SoftmaxRecord<T>>,
+    /// The column maxima and sums of the entries of `softmaxes`.
+    softmax_stats: Vec<T>,
     grads: Vec<Option<Matrix<T>>>,
     values: ShapePool<Rc<Matrix<T>>>,
     pub(crate) buffers: ShapePool<Matrix<T>>,
@@ -143,6 +167,8 @@ impl<T: Float> Tape<T> {
             args: Vec::new(),
             indices: Vec::new(),
             auxes: Vec::new(),
+            softmaxes: Vec::new(),
+            softmax_stats: Vec::new(),
             grads: Vec::new(),
             values: ShapePool::new(),
             buffers: ShapePool::new(),
@@ -204,7 +230,7 @@ impl<T: Float> Tape<T> {
         rule: Rule<T>,
         attrs: Attrs<T>,
         indices: &[usize],
-        aux: Option<Matrix<T>>,
+        aux: Option<Rc<Matrix<T>>>,
     ) -> NodeRef {
         let start = self.args.len() as u32;
         for input in inputs {
@@ -236,6 +262,52 @@ impl<T: Float> Tape<T> {
             indices: (index_start, indices.len() as u32),
             attrs,
             aux,
+        })
+    }
+
+    /// Runs `compute` with two zeroed slices of `cols` elements for the
+    /// column maxima and the column sums of `exp(x - max)` of a softmax of
+    /// the live tensor `input`. When `compute` returns the probabilities, the
+    /// tape remembers all three for a later `log_softmax` of the same input;
+    /// when it returns `None`, it forgets the slices. Returns whether it
+    /// remembered them.
+    pub(crate) fn record_softmax(
+        &mut self,
+        input: NodeRef,
+        cols: usize,
+        compute: impl FnOnce(&mut [T], &mut [T]) -> Option<Rc<Matrix<T>>>,
+    ) -> bool {
+        let start = self.softmax_stats.len();
+        self.softmax_stats.resize(start + 2 * cols, T::zero());
+        let (maxima, sums) = self.softmax_stats[start..].split_at_mut(cols);
+        match compute(maxima, sums) {
+            Some(probabilities) => {
+                self.softmaxes.push(SoftmaxRecord {
+                    input: input.index,
+                    probabilities,
+                    start,
+                });
+                true
+            }
+            None => {
+                self.softmax_stats.truncate(start);
+                false
+            }
+        }
+    }
+
+    /// Returns what [`Tape::record_softmax`] kept for a softmax of `input`
+    /// in this session.
+    pub(crate) fn recorded_softmax(&self, input: Option<NodeRef>) -> Option<SoftmaxStats<'_, T>> {
+        let input = input.filter(|&n| self.is_live(Some(n)))?;
+        let record = self.softmaxes.iter().find(|r| r.input == input.index)?;
+        let cols = record.probabilities.ncols();
+        let stats = &self.softmax_stats[record.start..record.start + 2 * cols];
+        let (maxima, sums) = stats.split_at(cols);
+        Some(SoftmaxStats {
+            probabilities: &record.probabilities,
+            maxima,
+            sums,
         })
     }
 
@@ -281,7 +353,7 @@ impl<T: Float> Tape<T> {
             let mut ctx = Vjp {
                 ybar: &ybar,
                 y: &node.value,
-                aux: auxes.get(node.aux as usize),
+                aux: auxes.get(node.aux as usize).map(|aux| &**aux),
                 attrs: node.attrs,
                 indices: &indices[istart as usize..(istart + ilen) as usize],
                 args: &args[start as usize..(start + len) as usize],
@@ -360,8 +432,14 @@ impl<T: Float> Tape<T> {
     pub(crate) fn end(&mut self) {
         self.active = false;
         self.differentiating = false;
+        // The records share softmax values with their nodes, so they go
+        // first, and every value below is unshared again.
+        self.softmaxes.clear();
+        self.softmax_stats.clear();
         for aux in self.auxes.drain(..) {
-            self.buffers.recycle(aux);
+            if Rc::strong_count(&aux) == 1 && Rc::weak_count(&aux) == 0 {
+                self.values.put(aux.shape(), aux);
+            }
         }
         for node in self.nodes.drain(..) {
             let value = node.value;

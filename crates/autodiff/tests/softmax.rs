@@ -76,6 +76,61 @@ fn many_columns_take_the_library_kernel_with_same_values() {
     assert_close(&t.softmax().to_matrix(), &reference_softmax(&x), 1e-15);
 }
 
+/// `log_softmax` of a tensor whose `softmax` was recorded before reuses the
+/// softmax's column statistics; the bits must not change.
+#[test]
+fn log_softmax_after_softmax_matches_log_softmax_alone() {
+    let inf = f64::INFINITY;
+    let inputs = [
+        Matrix::from_fn(4, 10, |i, j| ((i * 5 + j * 3) % 7) as f64 * 0.7 - 2.0),
+        m(3, 2, &[0.0, -inf, 1.0, -inf, 2.0, 2.0]),
+        m(2, 2, &[1.0e4, 1.0e4 + 1.0, -3.0, 5.0]),
+        Matrix::from_fn(3, 300, |i, j| ((i * 7 + j * 13) % 11) as f64 - 5.0),
+    ];
+    for x in &inputs {
+        let w = Tensor::constant(x.map(|v| v.clamp(-1.0, 1.0) * 0.5 + 0.25));
+        let alone = Tensor::constant(x.clone()).log_softmax().to_matrix();
+        let (_, g_alone) = value_and_gradient(
+            |xs| xs[0].log_softmax().maximum(&Tensor::scalar(-50.0)).dot(&w),
+            &[x],
+        );
+        let (_, g_both) = value_and_gradient(
+            |xs| {
+                let p = xs[0].softmax();
+                let l = xs[0].log_softmax();
+                assert_eq!(l.to_matrix(), alone, "log_softmax after softmax of {x}");
+                let lp = l.maximum(&Tensor::scalar(-50.0)).dot(&w);
+                lp + p.sum().mul_scalar(0.0)
+            },
+            &[x],
+        );
+        assert_eq!(g_both[0], g_alone[0], "gradient after softmax of {x}");
+    }
+}
+
+/// The statistics belong to one input: a softmax of another tensor, or of
+/// the same values in another tensor, must not change a log_softmax.
+#[test]
+fn log_softmax_reuses_only_its_own_inputs_softmax() {
+    let x = m(2, 2, &[0.5, -1.0, 2.0, 0.25]);
+    let y = m(2, 2, &[3.0, 1.0, -2.0, 4.0]);
+    let expected = Tensor::constant(x.clone()).log_softmax().to_matrix();
+    let (_, g) = value_and_gradient(
+        |xs| {
+            let _other = xs[1].softmax();
+            let _copy = (&xs[0] * &Tensor::scalar(1.0)).softmax();
+            let l = xs[0].log_softmax();
+            assert_eq!(l.to_matrix(), expected);
+            l.sum()
+        },
+        &[&x, &y],
+    );
+    // ∂ Σ log_softmax(x) / ∂x = 1 - n·p per column, n = 2.
+    let p = reference_softmax(&x);
+    assert_close(&g[0], &p.map(|p| 1.0 - 2.0 * p), 1e-15);
+    assert_eq!(g[1], Matrix::zeros(2, 2));
+}
+
 fn reference_softmax(x: &Matrix) -> Matrix {
     // Reference: exp(x - max) / Σ exp(x - max) per column, written out.
     let mut out = x.clone();
@@ -91,6 +146,8 @@ fn reference_softmax(x: &Matrix) -> Matrix {
 unary_properties! {
     softmax_any: domain(-4.0, 4.0) => |x: &Tensor| x.softmax();
     log_softmax_any: domain(-4.0, 4.0) => |x: &Tensor| x.log_softmax();
+    log_softmax_then_softmax: domain(-4.0, 4.0) => |x: &Tensor| &x.log_softmax().mul_scalar(0.5) + &x.softmax().mul_scalar(0.0);
+    softmax_then_log_softmax: domain(-4.0, 4.0) => |x: &Tensor| { let p = x.softmax(); &p * &x.log_softmax() };
     logsumexp_any: domain(-4.0, 4.0) => |x: &Tensor| x.logsumexp();
 }
 

@@ -14,7 +14,10 @@ use ferroflux_linalg::{exp_in_place, log_softmax_into, logsumexp_into, softmax_i
 use ferroflux_linalg::{Float, Matrix};
 
 use super::put;
+use std::rc::Rc;
+
 use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::tape::{with_tape, Tape};
 use crate::tensor::Tensor;
 
 /// Matrices with at most this many columns take the fused forward kernels
@@ -30,13 +33,19 @@ const BLOCK: usize = 256;
 // and hand every other case (infinite or NaN entries decide the maximum, no
 // rows, many columns) to the linalg kernel, which implements those limits.
 
-/// Writes `x - max` per column into `out`, and into `copy` when given.
-/// Returns `false` when a column maximum is not finite or a column contains NaN.
+/// Writes `x - max` per column into `out`, into `copy` when given, and the
+/// maxima into `maxima` when given. Returns `false` when a column maximum is
+/// not finite or a column contains NaN.
 ///
 /// The maximum takes the first of equal elements, as `Float::max_nan` does,
 /// but the NaN test is kept out of the comparison chain so that the loop is
 /// a compare and a select per element.
-fn shift_by_column_max<T: Float>(x: &Matrix<T>, out: &mut [T], mut copy: Option<&mut [T]>) -> bool {
+fn shift_by_column_max<T: Float>(
+    x: &Matrix<T>,
+    out: &mut [T],
+    mut copy: Option<&mut [T]>,
+    mut maxima: Option<&mut [T]>,
+) -> bool {
     let rows = x.nrows();
     for (j, col) in x.as_slice().chunks_exact(rows).enumerate() {
         let mut m = T::NEG_INFINITY;
@@ -47,6 +56,9 @@ fn shift_by_column_max<T: Float>(x: &Matrix<T>, out: &mut [T], mut copy: Option<
         }
         if nan || !m.finite() {
             return false;
+        }
+        if let Some(maxima) = maxima.as_deref_mut() {
+            maxima[j] = m;
         }
         let range = j * rows..(j + 1) * rows;
         let shifted = &mut out[range.clone()];
@@ -89,15 +101,51 @@ fn fused_fits<T: Float>(x: &Matrix<T>) -> bool {
 }
 
 fn softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
-    let rows = x.nrows();
-    if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), None) {
+    if !fused_softmax(x, out, None) {
         softmax_into(x, out);
-        return;
+    }
+}
+
+/// Writes `softmax(x)` into `out` with the fused kernel and, when given,
+/// each column's maximum and sum of `exp(x - max)` into `stats`. Returns
+/// `false` when the kernel does not apply; `out` and `stats` then hold no
+/// result.
+fn fused_softmax<T: Float>(
+    x: &Matrix<T>,
+    out: &mut Matrix<T>,
+    stats: Option<(&mut [T], &mut [T])>,
+) -> bool {
+    let rows = x.nrows();
+    let (maxima, mut sums) = stats.unzip();
+    if !fused_fits(x) || !shift_by_column_max(x, out.as_mut_slice(), None, maxima) {
+        return false;
     }
     exp_in_place(out.as_mut_slice());
-    for col in out.as_mut_slice().chunks_exact_mut(rows) {
-        let inv = T::one() / col.iter().fold(T::zero(), |s, &v| s + v);
+    for (j, col) in out.as_mut_slice().chunks_exact_mut(rows).enumerate() {
+        let sum = col.iter().fold(T::zero(), |s, &v| s + v);
+        if let Some(sums) = sums.as_deref_mut() {
+            sums[j] = sum;
+        }
+        let inv = T::one() / sum;
         col.iter_mut().for_each(|v| *v *= inv);
+    }
+    true
+}
+
+/// Writes `log_softmax(x)` into `out` from the column maxima and sums that
+/// [`fused_softmax`] computed for the same `x`, with the same operations as
+/// [`log_softmax_forward`], so the bits agree.
+fn log_softmax_from_stats<T: Float>(x: &Matrix<T>, maxima: &[T], sums: &[T], out: &mut Matrix<T>) {
+    let rows = x.nrows();
+    let columns = out
+        .as_mut_slice()
+        .chunks_exact_mut(rows)
+        .zip(x.as_slice().chunks_exact(rows));
+    for ((out, x), (&m, &sum)) in columns.zip(maxima.iter().zip(sums)) {
+        let log_sum = sum.ln();
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (v - m) - log_sum;
+        }
     }
 }
 
@@ -111,8 +159,10 @@ fn log_softmax_forward<T: Float>(
     let rows = x.nrows();
     let fused = fused_fits(x)
         && match probabilities {
-            Some(ref mut p) => shift_by_column_max(x, out.as_mut_slice(), Some(p.as_mut_slice())),
-            None => shift_by_column_max(x, out.as_mut_slice(), None),
+            Some(ref mut p) => {
+                shift_by_column_max(x, out.as_mut_slice(), Some(p.as_mut_slice()), None)
+            }
+            None => shift_by_column_max(x, out.as_mut_slice(), None, None),
         };
     if !fused {
         log_softmax_into(x, out);
@@ -321,7 +371,21 @@ impl<T: Float> Tensor<T> {
     /// A `-inf` entry gets probability 0 and a zero gradient.
     pub fn softmax(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], self.nrows(), self.ncols());
-        softmax_forward(&self.value, out.matrix());
+        // A recorded softmax keeps its column statistics on the tape, so a
+        // log_softmax of the same input later in the recording costs one
+        // pass instead of a second exponentiation.
+        let remembered = out.is_recorded()
+            && fused_fits(&self.value)
+            && with_tape(|tape: &mut Tape<T>| {
+                let input = self.node.expect("the input of a recorded op is recorded");
+                tape.record_softmax(input, self.ncols(), |maxima, sums| {
+                    fused_softmax(&self.value, out.matrix(), Some((maxima, sums)))
+                        .then(|| out.shared_value())
+                })
+            });
+        if !remembered {
+            softmax_forward(&self.value, out.matrix());
+        }
         let rule = Rule {
             name: "softmax",
             vjp: softmax_vjp::<T>,
@@ -335,14 +399,29 @@ impl<T: Float> Tensor<T> {
     /// Unlike `softmax().log()` it stays finite where a probability underflows
     /// to zero, and its gradient `ȳ - p·Σȳ` stays finite for huge logits.
     pub fn log_softmax(&self) -> Tensor<T> {
-        let mut out = Output::new(&[self], self.nrows(), self.ncols());
-        let mut probabilities = out.aux_buffer(self.nrows(), self.ncols());
-        log_softmax_forward(&self.value, out.matrix(), probabilities.as_mut());
         let rule = Rule {
             name: "log_softmax",
             vjp: log_softmax_vjp::<T>,
             jvp: log_softmax_jvp::<T>,
         };
+        let mut out = Output::new(&[self], self.nrows(), self.ncols());
+        if out.is_recorded() {
+            // After a recorded softmax of the same input, its statistics give
+            // the result and its probabilities serve the reverse rule.
+            let shared = with_tape(|tape: &mut Tape<T>| {
+                let stats = tape.recorded_softmax(self.node)?;
+                log_softmax_from_stats(&self.value, stats.maxima, stats.sums, out.matrix());
+                Some(stats.probabilities.clone())
+            });
+            if shared.is_some() {
+                return out.finish_with_aux(&[self], rule, Attrs::default(), shared);
+            }
+        }
+        let mut probabilities = out.aux_buffer(self.nrows(), self.ncols());
+        let p = probabilities
+            .as_mut()
+            .map(|p| Rc::get_mut(p).expect("a pooled value is not shared"));
+        log_softmax_forward(&self.value, out.matrix(), p);
         out.finish_with_aux(&[self], rule, Attrs::default(), probabilities)
     }
 
