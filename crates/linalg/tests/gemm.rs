@@ -160,6 +160,46 @@ fn crossover_sides_agree() {
     }
 }
 
+/// With OpenBLAS, `A^T*B` with at most 16 rows, at least 2 columns and at
+/// most 4096 elements in `A` copies `A^T` first. Both sides of each limit,
+/// in both precisions, with and without a transposed `B`.
+#[test]
+fn transposed_left_copy_limits_match_reference() {
+    let mut rng = ferroflux_linalg::rng(7);
+    // (m, k, n): rows of op(A), inner dimension, columns.
+    let shapes = [
+        (4, 20, 10),
+        (16, 20, 2),
+        (17, 20, 2),
+        (16, 20, 1),
+        (16, 256, 3),
+        (16, 257, 3),
+        (1, 4096, 2),
+        (1, 4097, 2),
+    ];
+    for (m, k, n) in shapes {
+        for tb in [Transpose::No, Transpose::Yes] {
+            let (br, bc) = if tb == Transpose::Yes { (n, k) } else { (k, n) };
+            let a = ferroflux_linalg::randn_with::<f64, _>(&mut rng, k, m);
+            let b = ferroflux_linalg::randn_with::<f64, _>(&mut rng, br, bc);
+            let c = ferroflux_linalg::randn_with::<f64, _>(&mut rng, m, n);
+            check_case((
+                0.75,
+                a.clone(),
+                Transpose::Yes,
+                b.clone(),
+                tb,
+                -0.5,
+                c.clone(),
+            ))
+            .unwrap_or_else(|e| panic!("f64 {m}x{k}x{n}, {tb:?}: {e}"));
+            let f = |x: &Matrix<f64>| x.map(|v| v as f32);
+            check_case((0.75f32, f(&a), Transpose::Yes, f(&b), tb, -0.5, f(&c)))
+                .unwrap_or_else(|e| panic!("f32 {m}x{k}x{n}, {tb:?}: {e}"));
+        }
+    }
+}
+
 #[test]
 fn beta_zero_ignores_nan_in_c() {
     for n in [2, 20] {
