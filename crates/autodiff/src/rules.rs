@@ -107,7 +107,12 @@ impl<T: Float> Output<T> {
     }
 
     /// Wraps the value in a tensor, recording the op when it is tracked.
-    pub fn finish(self, inputs: &[&Tensor<T>], rule: Rule<T>, attrs: Attrs<T>) -> Tensor<T> {
+    pub fn finish(
+        self,
+        inputs: &[&Tensor<T>],
+        rule: &'static Rule<T>,
+        attrs: Attrs<T>,
+    ) -> Tensor<T> {
         self.record(inputs, rule, attrs, &[], None)
     }
 
@@ -116,7 +121,7 @@ impl<T: Float> Output<T> {
     pub fn finish_with_indices(
         self,
         inputs: &[&Tensor<T>],
-        rule: Rule<T>,
+        rule: &'static Rule<T>,
         attrs: Attrs<T>,
         indices: &[usize],
     ) -> Tensor<T> {
@@ -128,7 +133,7 @@ impl<T: Float> Output<T> {
     pub fn finish_with_aux(
         self,
         inputs: &[&Tensor<T>],
-        rule: Rule<T>,
+        rule: &'static Rule<T>,
         attrs: Attrs<T>,
         aux: Option<Rc<Matrix<T>>>,
     ) -> Tensor<T> {
@@ -138,7 +143,7 @@ impl<T: Float> Output<T> {
     fn record(
         self,
         inputs: &[&Tensor<T>],
-        rule: Rule<T>,
+        rule: &'static Rule<T>,
         attrs: Attrs<T>,
         indices: &[usize],
         aux: Option<Rc<Matrix<T>>>,

@@ -3,9 +3,8 @@
 //! allocation-free.
 //!
 //! Each precision has its own tape per thread. A recording session
-//! (`Session`) activates it and bumps its epoch. Every op on a tensor that
-//! is live on the active tape (recorded in the current epoch) appends one
-//! [`Node`]. A node contains the output value, the indices of its inputs in a
+//! (`Session`) activates it. Every op on a tensor that is live on the active
+//! tape (recorded in the current session) appends one [`Node`]. A node contains the output value, the indices of its inputs in a
 //! shared argument arena and a few scalar and integer attributes. It also
 //! contains two plain function pointers, the op's vector-Jacobian product and
 //! its Jacobian-vector product, so there is no boxing per node and no central
@@ -19,6 +18,7 @@
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
+use std::num::NonZeroU64;
 use std::rc::Rc;
 
 use ferroflux_linalg::{Float, Matrix};
@@ -38,7 +38,7 @@ const NODE_CHUNK: usize = 64;
 /// constant that a tracked op read.
 pub(crate) struct Node<T: Float> {
     pub(crate) value: Rc<Matrix<T>>,
-    rule: Option<Rule<T>>,
+    rule: Option<&'static Rule<T>>,
     pub(crate) tracked: bool,
     args: (u32, u32),
     indices: (u32, u32),
@@ -73,12 +73,16 @@ pub(crate) struct SoftmaxStats<'a, T: Float> {
 /// The `Node::aux` of a node without a by-product.
 const NO_AUX: u32 = u32::MAX;
 
-/// A tensor's position on a tape: node index and the epoch it was recorded in.
+/// A tensor's node: its number among all the nodes that this thread's tape
+/// of one precision has recorded, counting from 1.
+///
+/// Numbers are never reused, so a tensor from an earlier session has a
+/// number below the current session's first and is not live. One word with
+/// a niche keeps `Option<NodeRef>`, and with it a [`Tensor`], small enough
+/// to travel in registers: an index with a separate session counter made a
+/// tensor 32 bytes, and every op returned it through memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NodeRef {
-    index: u32,
-    epoch: u64,
-}
+pub(crate) struct NodeRef(NonZeroU64);
 
 /// Buffers of one kind, pooled by shape.
 // NOTE: a pool never shrinks: a thread that cycles through many distinct
@@ -140,7 +144,8 @@ pub(crate) struct Tape<T: Float> {
     /// Whether the active session is a reverse-mode gradient computation
     /// (what [`crate::is_recording`] reports).
     pub(crate) differentiating: bool,
-    pub(crate) epoch: u64,
+    /// The number of the current session's first node (see [`NodeRef`]).
+    first: u64,
     nodes: Vec<Node<T>>,
     args: Vec<u32>,
     indices: Vec<usize>,
@@ -162,7 +167,7 @@ impl<T: Float> Tape<T> {
         Self {
             active: false,
             differentiating: false,
-            epoch: 0,
+            first: 1,
             nodes: Vec::new(),
             args: Vec::new(),
             indices: Vec::new(),
@@ -177,7 +182,13 @@ impl<T: Float> Tape<T> {
     }
 
     pub(crate) fn is_live(&self, node: Option<NodeRef>) -> bool {
-        matches!(node, Some(n) if self.active && n.epoch == self.epoch)
+        matches!(node, Some(n) if self.active && n.0.get() >= self.first)
+    }
+
+    /// Returns the index in `nodes` of a live node.
+    fn index(&self, node: NodeRef) -> usize {
+        debug_assert!(self.is_live(Some(node)), "a node of an earlier session");
+        (node.0.get() - self.first) as usize
     }
 
     /// Returns an unshared value buffer with unspecified contents.
@@ -203,10 +214,8 @@ impl<T: Float> Tape<T> {
         // SAFETY: the slot at `len` lies within the capacity (reserved just
         // above) and was initialised by the write on the line before.
         unsafe { self.nodes.set_len(len + 1) };
-        NodeRef {
-            index,
-            epoch: self.epoch,
-        }
+        let number = self.first + u64::from(index);
+        NodeRef(NonZeroU64::new(number).expect("node numbers start at 1"))
     }
 
     pub(crate) fn push_leaf(&mut self, value: Rc<Matrix<T>>, tracked: bool) -> NodeRef {
@@ -223,22 +232,27 @@ impl<T: Float> Tape<T> {
 
     /// Appends an op node whose inputs are `inputs`; untracked inputs become
     /// constant leaves so that the rules can read their values.
+    ///
+    /// Inlined into `Output::record`, so the node's fields go from the
+    /// caller's registers into the node. As a call, its arguments took a
+    /// detour through the stack that missed store forwarding.
+    #[inline(always)]
     pub(crate) fn push_op(
         &mut self,
         inputs: &[&Tensor<T>],
         value: Rc<Matrix<T>>,
-        rule: Rule<T>,
+        rule: &'static Rule<T>,
         attrs: Attrs<T>,
         indices: &[usize],
         aux: Option<Rc<Matrix<T>>>,
     ) -> NodeRef {
         let start = self.args.len() as u32;
         for input in inputs {
-            let index = if self.is_live(input.node) {
-                input.node.expect("a live tensor has a node").index
-            } else {
-                self.push_leaf(input.value.clone(), false).index
+            let node = match input.node {
+                Some(node) if self.is_live(Some(node)) => node,
+                _ => self.push_leaf(input.value.clone(), false),
             };
+            let index = self.index(node) as u32;
             self.args.push(index);
         }
         let index_start = self.indices.len() as u32;
@@ -269,7 +283,7 @@ impl<T: Float> Tape<T> {
     /// column maxima and the column sums of `exp(x - max)` of a softmax of
     /// the live tensor `input`. When `compute` returns the probabilities, the
     /// tape remembers all three for a later `log_softmax` of the same input;
-    /// when it returns `None`, it forgets the slices. Returns whether it
+    /// when it returns `None`, it drops the slices. Returns whether it
     /// remembered them.
     pub(crate) fn record_softmax(
         &mut self,
@@ -283,7 +297,7 @@ impl<T: Float> Tape<T> {
         match compute(maxima, sums) {
             Some(probabilities) => {
                 self.softmaxes.push(SoftmaxRecord {
-                    input: input.index,
+                    input: self.index(input) as u32,
                     probabilities,
                     start,
                 });
@@ -300,7 +314,8 @@ impl<T: Float> Tape<T> {
     /// in this session.
     pub(crate) fn recorded_softmax(&self, input: Option<NodeRef>) -> Option<SoftmaxStats<'_, T>> {
         let input = input.filter(|&n| self.is_live(Some(n)))?;
-        let record = self.softmaxes.iter().find(|r| r.input == input.index)?;
+        let index = self.index(input) as u32;
+        let record = self.softmaxes.iter().find(|r| r.input == index)?;
         let cols = record.probabilities.ncols();
         let stats = &self.softmax_stats[record.start..record.start + 2 * cols];
         let (maxima, sums) = stats.split_at(cols);
@@ -315,6 +330,7 @@ impl<T: Float> Tape<T> {
     /// (ones when `None`). Leaves keep their accumulated gradients in
     /// `self.grads`.
     pub(crate) fn backward(&mut self, output: NodeRef, seed: Option<&Matrix<T>>) {
+        let last = self.index(output);
         let Tape {
             nodes,
             args,
@@ -331,7 +347,6 @@ impl<T: Float> Tape<T> {
         });
         grads.resize_with(nodes.len(), || None);
 
-        let last = output.index as usize;
         let (rows, cols) = nodes[last].value.shape();
         let mut ybar = buffers.scratch(rows, cols);
         match seed {
@@ -371,9 +386,9 @@ impl<T: Float> Tape<T> {
     pub(crate) fn tangent(&self, seeds: &[(NodeRef, &Matrix<T>)], output: NodeRef) -> Matrix<T> {
         let mut tangents: Vec<Option<Matrix<T>>> = vec![None; self.nodes.len()];
         for (leaf, t) in seeds {
-            tangents[leaf.index as usize] = Some((*t).clone());
+            tangents[self.index(*leaf)] = Some((*t).clone());
         }
-        let last = output.index as usize;
+        let last = self.index(output);
         for i in 0..=last {
             let node = &self.nodes[i];
             let Some(rule) = node.rule else { continue };
@@ -417,7 +432,7 @@ impl<T: Float> Tape<T> {
     /// Moves the gradient of a leaf out of the tape, or a zero matrix from
     /// the pool when nothing reached it.
     pub(crate) fn take_grad(&mut self, leaf: NodeRef) -> Matrix<T> {
-        let i = leaf.index as usize;
+        let i = self.index(leaf);
         match self.grads.get_mut(i).and_then(Option::take) {
             Some(g) => g,
             None => {
@@ -431,6 +446,8 @@ impl<T: Float> Tape<T> {
     /// buffer that nothing else references goes back to the pools.
     pub(crate) fn end(&mut self) {
         self.active = false;
+        // The next session numbers its nodes after this one's.
+        self.first += self.nodes.len() as u64;
         self.differentiating = false;
         // The records share softmax values with their nodes, so they go
         // first, and every value below is unshared again.
@@ -467,11 +484,25 @@ fn cast<T: Float, U: Float>(tape: &mut Tape<U>) -> &mut Tape<T> {
 }
 
 /// Runs `f` on this thread's tape of precision `T`.
+///
+/// The thread-local access only fetches the tape's address, so it inlines
+/// and `f` runs in the caller's frame. With `f` passed into
+/// `LocalKey::with`, its captures went through memory, and copying them in
+/// missed store forwarding on every op.
+#[inline(always)]
 pub(crate) fn with_tape<T: Float, R>(f: impl FnOnce(&mut Tape<T>) -> R) -> R {
     if TypeId::of::<T>() == TypeId::of::<f64>() {
-        TAPE_F64.with(|cell| f(cast(&mut cell.borrow_mut())))
+        let cell = TAPE_F64.with(std::ptr::from_ref);
+        // SAFETY: `with` returned, so the tape is alive and its destructor
+        // has not started. It runs only at thread exit, after the code that
+        // runs on this thread now, so the tape outlives this call.
+        let cell = unsafe { &*cell };
+        f(cast(&mut cell.borrow_mut()))
     } else {
-        TAPE_F32.with(|cell| f(cast(&mut cell.borrow_mut())))
+        let cell = TAPE_F32.with(std::ptr::from_ref);
+        // SAFETY: as in the branch above.
+        let cell = unsafe { &*cell };
+        f(cast(&mut cell.borrow_mut()))
     }
 }
 

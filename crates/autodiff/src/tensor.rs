@@ -36,6 +36,9 @@ pub struct Tensor<T: Float = f64> {
     pub(crate) node: Option<NodeRef>,
 }
 
+// Two words, so that ops return tensors in registers (see `NodeRef`).
+const _: () = assert!(std::mem::size_of::<Tensor<f64>>() == 2 * std::mem::size_of::<usize>());
+
 impl<T: Float> Clone for Tensor<T> {
     fn clone(&self) -> Self {
         Self {

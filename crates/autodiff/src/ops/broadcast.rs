@@ -115,10 +115,12 @@ pub(crate) fn apply<T: Float, B: Broadcast<T>>(a: &Tensor<T>, b: &Tensor<T>) -> 
             });
         }
     }
-    let rule = Rule {
-        name: B::NAME,
-        vjp: vjp::<T, B>,
-        jvp: jvp::<T, B>,
+    let rule = const {
+        &Rule {
+            name: B::NAME,
+            vjp: vjp::<T, B>,
+            jvp: jvp::<T, B>,
+        }
     };
     out.finish(&[a, b], rule, Attrs::default())
 }

@@ -47,7 +47,7 @@ fn op_shape<T: Float>(m: &Matrix<T>, t: Transpose) -> (usize, usize) {
 
 #[track_caller]
 fn product<T: Float>(
-    name: &'static str,
+    rule: &'static Rule<T>,
     a: &Tensor<T>,
     ta: Transpose,
     b: &Tensor<T>,
@@ -55,6 +55,7 @@ fn product<T: Float>(
 ) -> Tensor<T> {
     let (m, k) = op_shape(&a.value, ta);
     let (kb, n) = op_shape(&b.value, tb);
+    let name = rule.name;
     assert!(
         k == kb,
         "{name}: the left operand is {}x{} and the right operand is {}x{}, so the inner \
@@ -74,11 +75,6 @@ fn product<T: Float>(
         T::zero(),
         out.matrix(),
     );
-    let rule = Rule {
-        name,
-        vjp: vjp::<T>,
-        jvp: jvp::<T>,
-    };
     out.finish(&[a, b], rule, Attrs::ints([flag(ta), flag(tb), 0]))
 }
 
@@ -145,10 +141,12 @@ fn affine<T: Float>(w: &Tensor<T>, x: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
             }
         }
     }
-    let rule = Rule {
-        name: "affine",
-        vjp: affine_vjp::<T>,
-        jvp: affine_jvp::<T>,
+    let rule = const {
+        &Rule {
+            name: "affine",
+            vjp: affine_vjp::<T>,
+            jvp: affine_jvp::<T>,
+        }
     };
     out.finish(&[w, x, b], rule, Attrs::default())
 }
@@ -246,7 +244,14 @@ impl<T: Float> Tensor<T> {
     /// If `self.ncols() != rhs.nrows()`; the message names both shapes.
     #[track_caller]
     pub fn matmul(&self, rhs: &Tensor<T>) -> Tensor<T> {
-        product("matmul", self, Transpose::No, rhs, Transpose::No)
+        let rule = const {
+            &Rule {
+                name: "matmul",
+                vjp: vjp::<T>,
+                jvp: jvp::<T>,
+            }
+        };
+        product(rule, self, Transpose::No, rhs, Transpose::No)
     }
 
     /// Returns `selfᵀ·rhs` without forming the transpose:
@@ -256,7 +261,14 @@ impl<T: Float> Tensor<T> {
     /// If `self.nrows() != rhs.nrows()`; the message names both shapes.
     #[track_caller]
     pub fn matmul_tn(&self, rhs: &Tensor<T>) -> Tensor<T> {
-        product("matmul_tn", self, Transpose::Yes, rhs, Transpose::No)
+        let rule = const {
+            &Rule {
+                name: "matmul_tn",
+                vjp: vjp::<T>,
+                jvp: jvp::<T>,
+            }
+        };
+        product(rule, self, Transpose::Yes, rhs, Transpose::No)
     }
 
     /// Returns `self·rhsᵀ` without forming the transpose:
@@ -266,6 +278,13 @@ impl<T: Float> Tensor<T> {
     /// If `self.ncols() != rhs.ncols()`; the message names both shapes.
     #[track_caller]
     pub fn matmul_nt(&self, rhs: &Tensor<T>) -> Tensor<T> {
-        product("matmul_nt", self, Transpose::No, rhs, Transpose::Yes)
+        let rule = const {
+            &Rule {
+                name: "matmul_nt",
+                vjp: vjp::<T>,
+                jvp: jvp::<T>,
+            }
+        };
+        product(rule, self, Transpose::No, rhs, Transpose::Yes)
     }
 }

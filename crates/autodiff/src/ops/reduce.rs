@@ -63,10 +63,12 @@ fn sum_op<T: Float>(x: &Tensor<T>, axis: Axis, scale: T) -> Tensor<T> {
     let (r, c) = axis.output_shape(x.shape());
     let mut out = Output::new(&[x], r, c);
     reduce_into(&x.value, axis, scale, out.matrix());
-    let rule = Rule {
-        name: "sum",
-        vjp: sum_vjp::<T>,
-        jvp: sum_jvp::<T>,
+    let rule = const {
+        &Rule {
+            name: "sum",
+            vjp: sum_vjp::<T>,
+            jvp: sum_jvp::<T>,
+        }
     };
     let attrs = Attrs {
         scalars: [scale, T::zero()],
@@ -205,10 +207,12 @@ impl<T: Float> Tensor<T> {
         let mut out = Output::new(&[self], 1, 1);
         let x = self.value.as_slice();
         out.matrix()[0] = slice_dot(x, x).sqrt();
-        let rule = Rule {
-            name: "norm",
-            vjp: norm_vjp::<T>,
-            jvp: norm_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "norm",
+                vjp: norm_vjp::<T>,
+                jvp: norm_jvp::<T>,
+            }
         };
         out.finish(&[self], rule, Attrs::default())
     }
@@ -229,10 +233,12 @@ impl<T: Float> Tensor<T> {
         );
         let mut out = Output::new(&[self, rhs], 1, 1);
         out.matrix()[0] = slice_dot(self.value.as_slice(), rhs.value.as_slice());
-        let rule = Rule {
-            name: "dot",
-            vjp: dot_vjp::<T>,
-            jvp: dot_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "dot",
+                vjp: dot_vjp::<T>,
+                jvp: dot_jvp::<T>,
+            }
         };
         out.finish(&[self, rhs], rule, Attrs::default())
     }

@@ -112,7 +112,25 @@ fn concat_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
 }
 
 #[track_caller]
-fn concat<T: Float>(name: &'static str, parts: &[&Tensor<T>], vertical: bool) -> Tensor<T> {
+fn concat<T: Float>(parts: &[&Tensor<T>], vertical: bool) -> Tensor<T> {
+    let rule = if vertical {
+        const {
+            &Rule {
+                name: "vcat",
+                vjp: concat_vjp::<T>,
+                jvp: concat_jvp::<T>,
+            }
+        }
+    } else {
+        const {
+            &Rule {
+                name: "hcat",
+                vjp: concat_vjp::<T>,
+                jvp: concat_jvp::<T>,
+            }
+        }
+    };
+    let name = rule.name;
     assert!(
         !parts.is_empty(),
         "{name}: no parts given; pass at least one tensor"
@@ -147,11 +165,6 @@ fn concat<T: Float>(name: &'static str, parts: &[&Tensor<T>], vertical: bool) ->
             }
         }
     }
-    let rule = Rule {
-        name,
-        vjp: concat_vjp::<T>,
-        jvp: concat_jvp::<T>,
-    };
     out.finish(parts, rule, Attrs::ints([usize::from(!vertical), 0, 0]))
 }
 
@@ -180,10 +193,22 @@ fn slice<T: Float>(x: &Tensor<T>, start: usize, count: usize, axis: usize) -> Te
     } else {
         out.matrix().copy_from(&x.value.columns(start, count));
     }
-    let rule = Rule {
-        name,
-        vjp: slice_vjp::<T>,
-        jvp: slice_jvp::<T>,
+    let rule = if axis == 0 {
+        const {
+            &Rule {
+                name: "rows",
+                vjp: slice_vjp::<T>,
+                jvp: slice_jvp::<T>,
+            }
+        }
+    } else {
+        const {
+            &Rule {
+                name: "columns",
+                vjp: slice_vjp::<T>,
+                jvp: slice_jvp::<T>,
+            }
+        }
     };
     out.finish(&[x], rule, Attrs::ints([start, count, axis]))
 }
@@ -193,10 +218,12 @@ impl<T: Float> Tensor<T> {
     pub fn transpose(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], self.ncols(), self.nrows());
         self.value.transpose_to(out.matrix());
-        let rule = Rule {
-            name: "transpose",
-            vjp: transpose_vjp::<T>,
-            jvp: transpose_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "transpose",
+                vjp: transpose_vjp::<T>,
+                jvp: transpose_jvp::<T>,
+            }
         };
         out.finish(&[self], rule, Attrs::default())
     }
@@ -243,10 +270,12 @@ impl<T: Float> Tensor<T> {
                 y.column_mut(k).copy_from(&self.value.column(c));
             }
         }
-        let rule = Rule {
-            name: "select_columns",
-            vjp: select_vjp::<T>,
-            jvp: select_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "select_columns",
+                vjp: select_vjp::<T>,
+                jvp: select_jvp::<T>,
+            }
         };
         out.finish_with_indices(&[self], rule, Attrs::default(), indices)
     }
@@ -270,10 +299,12 @@ impl<T: Float> Tensor<T> {
         out.matrix()
             .as_mut_slice()
             .copy_from_slice(self.value.as_slice());
-        let rule = Rule {
-            name: "reshape",
-            vjp: reshape_vjp::<T>,
-            jvp: reshape_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "reshape",
+                vjp: reshape_vjp::<T>,
+                jvp: reshape_jvp::<T>,
+            }
         };
         out.finish(&[self], rule, Attrs::default())
     }
@@ -285,7 +316,7 @@ impl<T: Float> Tensor<T> {
     /// shapes).
     #[track_caller]
     pub fn vcat(parts: &[&Tensor<T>]) -> Tensor<T> {
-        concat("vcat", parts, true)
+        concat(parts, true)
     }
 
     /// Places tensors with equal row counts side by side.
@@ -295,6 +326,6 @@ impl<T: Float> Tensor<T> {
     /// shapes).
     #[track_caller]
     pub fn hcat(parts: &[&Tensor<T>]) -> Tensor<T> {
-        concat("hcat", parts, false)
+        concat(parts, false)
     }
 }

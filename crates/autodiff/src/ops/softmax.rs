@@ -386,10 +386,12 @@ impl<T: Float> Tensor<T> {
         if !remembered {
             softmax_forward(&self.value, out.matrix());
         }
-        let rule = Rule {
-            name: "softmax",
-            vjp: softmax_vjp::<T>,
-            jvp: softmax_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "softmax",
+                vjp: softmax_vjp::<T>,
+                jvp: softmax_jvp::<T>,
+            }
         };
         out.finish(&[self], rule, Attrs::default())
     }
@@ -399,10 +401,12 @@ impl<T: Float> Tensor<T> {
     /// Unlike `softmax().log()` it stays finite where a probability underflows
     /// to zero, and its gradient `ȳ - p·Σȳ` stays finite for huge logits.
     pub fn log_softmax(&self) -> Tensor<T> {
-        let rule = Rule {
-            name: "log_softmax",
-            vjp: log_softmax_vjp::<T>,
-            jvp: log_softmax_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "log_softmax",
+                vjp: log_softmax_vjp::<T>,
+                jvp: log_softmax_jvp::<T>,
+            }
         };
         let mut out = Output::new(&[self], self.nrows(), self.ncols());
         if out.is_recorded() {
@@ -431,10 +435,12 @@ impl<T: Float> Tensor<T> {
     pub fn logsumexp(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], 1, self.ncols());
         logsumexp_forward(&self.value, out.matrix());
-        let rule = Rule {
-            name: "logsumexp",
-            vjp: logsumexp_vjp::<T>,
-            jvp: logsumexp_jvp::<T>,
+        let rule = const {
+            &Rule {
+                name: "logsumexp",
+                vjp: logsumexp_vjp::<T>,
+                jvp: logsumexp_jvp::<T>,
+            }
         };
         out.finish(&[self], rule, Attrs::default())
     }
