@@ -10,7 +10,7 @@
 use ferroflux_linalg::{Float, Matrix};
 
 use super::put;
-use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Vjp};
 use crate::tensor::Tensor;
 
 /// A binary elementwise op `y = f(a, b)`.
@@ -115,13 +115,7 @@ pub(crate) fn apply<T: Float, B: Broadcast<T>>(a: &Tensor<T>, b: &Tensor<T>) -> 
             });
         }
     }
-    let rule = const {
-        &Rule {
-            name: B::NAME,
-            vjp: vjp::<T, B>,
-            jvp: jvp::<T, B>,
-        }
-    };
+    let rule = rule!(B::NAME, vjp::<T, B>, jvp::<T, B>);
     out.finish(&[a, b], rule, Attrs::default())
 }
 

@@ -7,7 +7,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Vjp};
 use crate::tensor::Tensor;
 
 /// A unary elementwise op.
@@ -34,13 +34,7 @@ pub(crate) fn apply<T: Float, E: Elementwise<T>>(x: &Tensor<T>, attrs: Attrs<T>)
     {
         *y = E::value(xv, &attrs);
     }
-    let rule = const {
-        &Rule {
-            name: E::NAME,
-            vjp: vjp::<T, E>,
-            jvp: jvp::<T, E>,
-        }
-    };
+    let rule = rule!(E::NAME, vjp::<T, E>, jvp::<T, E>);
     out.finish(&[x], rule, attrs)
 }
 

@@ -141,13 +141,7 @@ fn affine<T: Float>(w: &Tensor<T>, x: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
             }
         }
     }
-    let rule = const {
-        &Rule {
-            name: "affine",
-            vjp: affine_vjp::<T>,
-            jvp: affine_jvp::<T>,
-        }
-    };
+    let rule = rule!("affine", affine_vjp::<T>, affine_jvp::<T>);
     out.finish(&[w, x, b], rule, Attrs::default())
 }
 
@@ -244,13 +238,7 @@ impl<T: Float> Tensor<T> {
     /// If `self.ncols() != rhs.nrows()`; the message names both shapes.
     #[track_caller]
     pub fn matmul(&self, rhs: &Tensor<T>) -> Tensor<T> {
-        let rule = const {
-            &Rule {
-                name: "matmul",
-                vjp: vjp::<T>,
-                jvp: jvp::<T>,
-            }
-        };
+        let rule = rule!("matmul", vjp::<T>, jvp::<T>);
         product(rule, self, Transpose::No, rhs, Transpose::No)
     }
 
@@ -261,13 +249,7 @@ impl<T: Float> Tensor<T> {
     /// If `self.nrows() != rhs.nrows()`; the message names both shapes.
     #[track_caller]
     pub fn matmul_tn(&self, rhs: &Tensor<T>) -> Tensor<T> {
-        let rule = const {
-            &Rule {
-                name: "matmul_tn",
-                vjp: vjp::<T>,
-                jvp: jvp::<T>,
-            }
-        };
+        let rule = rule!("matmul_tn", vjp::<T>, jvp::<T>);
         product(rule, self, Transpose::Yes, rhs, Transpose::No)
     }
 
@@ -278,13 +260,7 @@ impl<T: Float> Tensor<T> {
     /// If `self.ncols() != rhs.ncols()`; the message names both shapes.
     #[track_caller]
     pub fn matmul_nt(&self, rhs: &Tensor<T>) -> Tensor<T> {
-        let rule = const {
-            &Rule {
-                name: "matmul_nt",
-                vjp: vjp::<T>,
-                jvp: jvp::<T>,
-            }
-        };
+        let rule = rule!("matmul_nt", vjp::<T>, jvp::<T>);
         product(rule, self, Transpose::No, rhs, Transpose::Yes)
     }
 }

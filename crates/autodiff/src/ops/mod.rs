@@ -5,6 +5,20 @@
 //! rules in `elementwise.rs` and `broadcast.rs` turn a scalar derivative into
 //! both matrix rules.
 
+/// Returns the `&'static Rule` of the op `name` with reverse rule `vjp` and
+/// forward rule `jvp`, built at compile time for the caller's `T`.
+macro_rules! rule {
+    ($name:expr, $vjp:expr, $jvp:expr) => {
+        const {
+            &$crate::rules::Rule {
+                name: $name,
+                vjp: $vjp,
+                jvp: $jvp,
+            }
+        }
+    };
+}
+
 mod activation;
 mod arith;
 mod broadcast;

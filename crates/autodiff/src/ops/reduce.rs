@@ -4,7 +4,7 @@
 use ferroflux_linalg::{Float, Matrix};
 
 use super::{put, slice_dot};
-use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Vjp};
 use crate::tensor::Tensor;
 
 /// The elements a sum adds up, as Flux's `dims` selects them.
@@ -63,13 +63,7 @@ fn sum_op<T: Float>(x: &Tensor<T>, axis: Axis, scale: T) -> Tensor<T> {
     let (r, c) = axis.output_shape(x.shape());
     let mut out = Output::new(&[x], r, c);
     reduce_into(&x.value, axis, scale, out.matrix());
-    let rule = const {
-        &Rule {
-            name: "sum",
-            vjp: sum_vjp::<T>,
-            jvp: sum_jvp::<T>,
-        }
-    };
+    let rule = rule!("sum", sum_vjp::<T>, sum_jvp::<T>);
     let attrs = Attrs {
         scalars: [scale, T::zero()],
         ints: [axis as usize, 0, 0],
@@ -207,13 +201,7 @@ impl<T: Float> Tensor<T> {
         let mut out = Output::new(&[self], 1, 1);
         let x = self.value.as_slice();
         out.matrix()[0] = slice_dot(x, x).sqrt();
-        let rule = const {
-            &Rule {
-                name: "norm",
-                vjp: norm_vjp::<T>,
-                jvp: norm_jvp::<T>,
-            }
-        };
+        let rule = rule!("norm", norm_vjp::<T>, norm_jvp::<T>);
         out.finish(&[self], rule, Attrs::default())
     }
 
@@ -233,13 +221,7 @@ impl<T: Float> Tensor<T> {
         );
         let mut out = Output::new(&[self, rhs], 1, 1);
         out.matrix()[0] = slice_dot(self.value.as_slice(), rhs.value.as_slice());
-        let rule = const {
-            &Rule {
-                name: "dot",
-                vjp: dot_vjp::<T>,
-                jvp: dot_jvp::<T>,
-            }
-        };
+        let rule = rule!("dot", dot_vjp::<T>, dot_jvp::<T>);
         out.finish(&[self, rhs], rule, Attrs::default())
     }
 }

@@ -4,7 +4,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Vjp};
 use crate::tensor::Tensor;
 
 fn transpose_vjp<T: Float>(v: &mut Vjp<'_, T>) {
@@ -114,21 +114,9 @@ fn concat_jvp<T: Float>(j: &Jvp<'_, T>) -> Matrix<T> {
 #[track_caller]
 fn concat<T: Float>(parts: &[&Tensor<T>], vertical: bool) -> Tensor<T> {
     let rule = if vertical {
-        const {
-            &Rule {
-                name: "vcat",
-                vjp: concat_vjp::<T>,
-                jvp: concat_jvp::<T>,
-            }
-        }
+        rule!("vcat", concat_vjp::<T>, concat_jvp::<T>)
     } else {
-        const {
-            &Rule {
-                name: "hcat",
-                vjp: concat_vjp::<T>,
-                jvp: concat_jvp::<T>,
-            }
-        }
+        rule!("hcat", concat_vjp::<T>, concat_jvp::<T>)
     };
     let name = rule.name;
     assert!(
@@ -194,21 +182,9 @@ fn slice<T: Float>(x: &Tensor<T>, start: usize, count: usize, axis: usize) -> Te
         out.matrix().copy_from(&x.value.columns(start, count));
     }
     let rule = if axis == 0 {
-        const {
-            &Rule {
-                name: "rows",
-                vjp: slice_vjp::<T>,
-                jvp: slice_jvp::<T>,
-            }
-        }
+        rule!("rows", slice_vjp::<T>, slice_jvp::<T>)
     } else {
-        const {
-            &Rule {
-                name: "columns",
-                vjp: slice_vjp::<T>,
-                jvp: slice_jvp::<T>,
-            }
-        }
+        rule!("columns", slice_vjp::<T>, slice_jvp::<T>)
     };
     out.finish(&[x], rule, Attrs::ints([start, count, axis]))
 }
@@ -218,13 +194,7 @@ impl<T: Float> Tensor<T> {
     pub fn transpose(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], self.ncols(), self.nrows());
         self.value.transpose_to(out.matrix());
-        let rule = const {
-            &Rule {
-                name: "transpose",
-                vjp: transpose_vjp::<T>,
-                jvp: transpose_jvp::<T>,
-            }
-        };
+        let rule = rule!("transpose", transpose_vjp::<T>, transpose_jvp::<T>);
         out.finish(&[self], rule, Attrs::default())
     }
 
@@ -270,13 +240,7 @@ impl<T: Float> Tensor<T> {
                 y.column_mut(k).copy_from(&self.value.column(c));
             }
         }
-        let rule = const {
-            &Rule {
-                name: "select_columns",
-                vjp: select_vjp::<T>,
-                jvp: select_jvp::<T>,
-            }
-        };
+        let rule = rule!("select_columns", select_vjp::<T>, select_jvp::<T>);
         out.finish_with_indices(&[self], rule, Attrs::default(), indices)
     }
 
@@ -299,13 +263,7 @@ impl<T: Float> Tensor<T> {
         out.matrix()
             .as_mut_slice()
             .copy_from_slice(self.value.as_slice());
-        let rule = const {
-            &Rule {
-                name: "reshape",
-                vjp: reshape_vjp::<T>,
-                jvp: reshape_jvp::<T>,
-            }
-        };
+        let rule = rule!("reshape", reshape_vjp::<T>, reshape_jvp::<T>);
         out.finish(&[self], rule, Attrs::default())
     }
 

@@ -16,7 +16,7 @@ use ferroflux_linalg::{Float, Matrix};
 use super::put;
 use std::rc::Rc;
 
-use crate::rules::{Attrs, Jvp, Output, Rule, Vjp};
+use crate::rules::{Attrs, Jvp, Output, Vjp};
 use crate::tape::{with_tape, Tape};
 use crate::tensor::Tensor;
 
@@ -386,13 +386,7 @@ impl<T: Float> Tensor<T> {
         if !remembered {
             softmax_forward(&self.value, out.matrix());
         }
-        let rule = const {
-            &Rule {
-                name: "softmax",
-                vjp: softmax_vjp::<T>,
-                jvp: softmax_jvp::<T>,
-            }
-        };
+        let rule = rule!("softmax", softmax_vjp::<T>, softmax_jvp::<T>);
         out.finish(&[self], rule, Attrs::default())
     }
 
@@ -401,13 +395,7 @@ impl<T: Float> Tensor<T> {
     /// Unlike `softmax().log()` it stays finite where a probability underflows
     /// to zero, and its gradient `ȳ - p·Σȳ` stays finite for huge logits.
     pub fn log_softmax(&self) -> Tensor<T> {
-        let rule = const {
-            &Rule {
-                name: "log_softmax",
-                vjp: log_softmax_vjp::<T>,
-                jvp: log_softmax_jvp::<T>,
-            }
-        };
+        let rule = rule!("log_softmax", log_softmax_vjp::<T>, log_softmax_jvp::<T>);
         let mut out = Output::new(&[self], self.nrows(), self.ncols());
         if out.is_recorded() {
             // After a recorded softmax of the same input, its statistics give
@@ -435,13 +423,7 @@ impl<T: Float> Tensor<T> {
     pub fn logsumexp(&self) -> Tensor<T> {
         let mut out = Output::new(&[self], 1, self.ncols());
         logsumexp_forward(&self.value, out.matrix());
-        let rule = const {
-            &Rule {
-                name: "logsumexp",
-                vjp: logsumexp_vjp::<T>,
-                jvp: logsumexp_jvp::<T>,
-            }
-        };
+        let rule = rule!("logsumexp", logsumexp_vjp::<T>, logsumexp_jvp::<T>);
         out.finish(&[self], rule, Attrs::default())
     }
 }
