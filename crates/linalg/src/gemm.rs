@@ -179,28 +179,7 @@ fn library_gemm<T: Float>(
     let n = c.ncols();
     let (ldb, ldc) = (b.nrows(), c.nrows());
     if trans_a.is_yes() && copies_transposed_left(m, n, k) {
-        let mut buffer = [std::mem::MaybeUninit::<T>::uninit(); COPIED_LEFT_MAX_LEN];
-        let at = transpose_into(a, &mut buffer[..m * k]);
-        // SAFETY: `at` holds A^T (m x k) contiguously in column-major order
-        // with leading dimension m, as cblas_gemm requires. gemm checked that
-        // every dimension is positive and that the shapes agree.
-        unsafe {
-            T::cblas_gemm(
-                false,
-                trans_b.is_yes(),
-                m,
-                n,
-                k,
-                alpha,
-                at,
-                m,
-                b.as_slice(),
-                ldb,
-                beta,
-                c.as_mut_slice(),
-                ldc,
-            );
-        }
+        copied_left_gemm(alpha, a, (m, n, k), b, trans_b, beta, c);
         return;
     }
     let lda = a.nrows();
@@ -227,9 +206,9 @@ fn library_gemm<T: Float>(
 }
 
 /// The largest left operand, in elements, that [`copies_transposed_left`]
-/// copies: 32 KiB in f64, on the stack.
+/// copies: 8 KiB in f64, on the stack.
 #[cfg(feature = "openblas")]
-const COPIED_LEFT_MAX_LEN: usize = 4096;
+const COPIED_LEFT_MAX_LEN: usize = 1024;
 
 /// Returns whether `A^T*op(B)` runs faster with `A^T` copied out first.
 ///
@@ -255,6 +234,45 @@ const COPIED_LEFT_MAX_LEN: usize = 4096;
 #[cfg(feature = "openblas")]
 fn copies_transposed_left(m: usize, n: usize, k: usize) -> bool {
     m <= 16 && n >= 2 && m * k <= COPIED_LEFT_MAX_LEN
+}
+
+/// Computes `C = alpha*A^T*op(B) + beta*C` with `A^T` copied to the stack
+/// first (see [`copies_transposed_left`]). Kept out of line, so that other
+/// products do not pay for the buffer's stack frame.
+#[cfg(feature = "openblas")]
+#[inline(never)]
+fn copied_left_gemm<T: Float>(
+    alpha: T,
+    a: &Matrix<T>,
+    (m, n, k): (usize, usize, usize),
+    b: &Matrix<T>,
+    trans_b: Transpose,
+    beta: T,
+    c: &mut Matrix<T>,
+) {
+    let mut buffer = [std::mem::MaybeUninit::<T>::uninit(); COPIED_LEFT_MAX_LEN];
+    let at = transpose_into(a, &mut buffer[..m * k]);
+    let (ldb, ldc) = (b.nrows(), c.nrows());
+    // SAFETY: `at` contains A^T (m x k) contiguously in column-major order
+    // with leading dimension m, as cblas_gemm requires. gemm checked that
+    // every dimension is positive and that the shapes agree.
+    unsafe {
+        T::cblas_gemm(
+            false,
+            trans_b.is_yes(),
+            m,
+            n,
+            k,
+            alpha,
+            at,
+            m,
+            b.as_slice(),
+            ldb,
+            beta,
+            c.as_mut_slice(),
+            ldc,
+        );
+    }
 }
 
 /// Writes `A^T` (m x k when `A` is k x m) into `buffer`, whose length must

@@ -161,7 +161,7 @@ fn crossover_sides_agree() {
 }
 
 /// With OpenBLAS, `A^T*B` with at most 16 rows, at least 2 columns and at
-/// most 4096 elements in `A` copies `A^T` first. Both sides of each limit,
+/// most 1024 elements in `A` copies `A^T` first. Both sides of each limit,
 /// in both precisions, with and without a transposed `B`.
 #[test]
 fn transposed_left_copy_limits_match_reference() {
@@ -172,10 +172,10 @@ fn transposed_left_copy_limits_match_reference() {
         (16, 20, 2),
         (17, 20, 2),
         (16, 20, 1),
-        (16, 256, 3),
-        (16, 257, 3),
-        (1, 4096, 2),
-        (1, 4097, 2),
+        (16, 64, 3),
+        (16, 65, 3),
+        (1, 1024, 2),
+        (1, 1025, 2),
     ];
     for (m, k, n) in shapes {
         for tb in [Transpose::No, Transpose::Yes] {
