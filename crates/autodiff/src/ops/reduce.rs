@@ -3,7 +3,7 @@
 
 use ferroflux_linalg::{Float, Matrix};
 
-use super::{put, slice_dot};
+use super::{put, slice_dot, slice_sum};
 use crate::rules::{Attrs, Jvp, Output, Vjp};
 use crate::tensor::Tensor;
 
@@ -41,7 +41,7 @@ fn reduce_into<T: Float>(x: &Matrix<T>, axis: Axis, scale: T, out: &mut Matrix<T
     let rows = x.nrows().max(1);
     let xs = x.as_slice();
     let o = out.as_mut_slice();
-    let column_sum = |col: &[T]| col.iter().fold(T::zero(), |s, &v| s + v);
+    let column_sum = slice_sum::<T>;
     match axis {
         Axis::All => o[0] = column_sum(xs) * scale,
         Axis::Columns => {
