@@ -4,7 +4,7 @@ use ferroflux_linalg::{rank_k_svd, LinalgError, Matrix};
 use serde::Serialize;
 
 use crate::fit::{dominant_rows, Sparsity};
-use crate::scaling::validate_data;
+use crate::scaling::{magnitude_unit, validate_data};
 use crate::FactorizeError;
 
 /// The rank-k truncated SVD `A ≈ U·diag(s)·Vᵀ`, the best rank-k fit in the
@@ -93,20 +93,14 @@ pub fn relative_error(a: &Matrix<f64>, approx: &Matrix<f64>) -> f64 {
         approx.nrows(),
         approx.ncols()
     );
-    let ratio = |unit: f64| {
-        let difference: f64 = a
-            .iter()
-            .zip(approx.iter())
-            .map(|(x, y)| (x / unit - y / unit) * (x / unit - y / unit))
-            .sum();
-        let size: f64 = a.iter().map(|x| (x / unit) * (x / unit)).sum();
-        (difference / size).sqrt()
-    };
-    let plain = ratio(1.0);
-    if plain.is_nan() && a.norm_squared().is_infinite() {
-        // The squares of entries near f64::MAX overflow; measure both norms
-        // in units of the largest entry.
-        return ratio(a.amax());
-    }
-    plain
+    // Squares of entries outside [1e-150, 1e150] overflow or underflow, so
+    // both norms are measured in a unit near the largest entry of `a`.
+    let unit = magnitude_unit(a.amax());
+    let difference: f64 = a
+        .iter()
+        .zip(approx.iter())
+        .map(|(x, y)| (x / unit - y / unit) * (x / unit - y / unit))
+        .sum();
+    let size: f64 = a.iter().map(|x| (x / unit) * (x / unit)).sum();
+    (difference / size).sqrt()
 }

@@ -133,6 +133,17 @@ pub enum FactorizeError {
         value: f64,
     },
 
+    /// The data are too small for the seed objective's squared error.
+    #[error("the largest value of the data is {value:e}, at row {row}, column {col} (0-based); the seed objective squares the residual, which underflows to 0 when every value is below 1e-150, so multiply the data by a power of ten first or use the gaussian objective, which rescales the data itself")]
+    TooSmall {
+        /// Row of the largest entry (0-based).
+        row: usize,
+        /// Column of the largest entry (0-based).
+        col: usize,
+        /// The entry.
+        value: f64,
+    },
+
     /// The cost became NaN or infinite during the fit.
     #[error("the cost became {cost} at iteration {iteration}; lower the learning rate or scale the series (Scaling::StdDev)")]
     Diverged {

@@ -93,7 +93,10 @@ pub struct NmfFit {
     /// The prior weight λ.
     pub prior_weight: f64,
     /// The noise variance σ² of the Gaussian objective, in the units of the
-    /// scaled data; `None` for the Seed objective.
+    /// scaled data; `None` for the Seed objective. The fit itself uses σ² in
+    /// units of the data's root mean square. So for data whose root mean
+    /// square lies outside about 1e-154 to 1e154, this value may underflow
+    /// to 0 or overflow to infinity while the fit is unaffected.
     pub noise_variance: Option<f64>,
     /// The number of components asked for.
     pub k: usize,
@@ -175,13 +178,8 @@ pub(crate) fn dominant_rows(h: &Matrix<f64>) -> Vec<usize> {
 fn column_correlation(w: &Matrix<f64>) -> Matrix<f64> {
     let (rows, k) = w.shape();
     // Correlation does not change with scale; dividing entries near
-    // f64::MAX keeps their squares finite.
-    let largest = w.amax();
-    let mut centred = if largest > crate::scaling::HUGE {
-        w / largest
-    } else {
-        w.clone()
-    };
+    // f64::MAX or f64::MIN_POSITIVE keeps their squares finite and above 0.
+    let mut centred = w / crate::scaling::magnitude_unit(w.amax());
     let mut norms = vec![0.0; k];
     for (mut column, norm) in centred.column_iter_mut().zip(&mut norms) {
         let mean = column.sum() / rows.max(1) as f64;

@@ -34,6 +34,9 @@ impl SimplexNmf {
             if value.abs() > crate::scaling::HUGE {
                 return Err(FactorizeError::TooLarge { row, col, value });
             }
+            if value.abs() < crate::scaling::TINY {
+                return Err(FactorizeError::TooSmall { row, col, value });
+            }
         }
         if s.k == 0 || s.k > a.ncols() {
             return Err(FactorizeError::InvalidRank {

@@ -34,9 +34,10 @@ pub(crate) fn scale_factors(
     let mut factors = Vec::with_capacity(a.ncols());
     for (j, column) in a.column_iter().enumerate() {
         let size = column.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        // Sums of values near f64::MAX, or of their squares, overflow; such
+        // Sums of values near f64::MAX, or of their squares, overflow. The
+        // squares of values near f64::MIN_POSITIVE underflow to 0. Such
         // columns are measured in units of their largest value instead.
-        let unit = if size > HUGE { size } else { 1.0 };
+        let unit = magnitude_unit(size);
         let mean = if unit == 1.0 {
             column.sum() / rows
         } else {
@@ -113,13 +114,64 @@ pub(crate) fn validate_data(a: &Matrix<f64>) -> Result<(), FactorizeError> {
 /// the sum of their squares may overflow.
 pub(crate) const HUGE: f64 = 1e150;
 
-/// The root mean square of the entries of `a`, without overflow for
-/// entries up to `f64::MAX`.
-pub(crate) fn rms(a: &Matrix<f64>) -> f64 {
-    let squares = a.norm_squared();
-    if squares.is_finite() {
-        return (squares / a.len() as f64).sqrt();
+/// Values below this size are measured in units of the largest one, since
+/// their squares underflow towards 0.
+pub(crate) const TINY: f64 = 1e-150;
+
+/// Returns the unit to divide values of largest size `largest` by before
+/// squaring them. It is 1 within `[TINY, HUGE]`, where sums of squares
+/// neither overflow nor underflow. Outside, it is the power of two nearest
+/// to `largest`, so the division is exact and keeps every digit.
+pub(crate) fn magnitude_unit(largest: f64) -> f64 {
+    if !largest.is_finite() || largest == 0.0 || (TINY..=HUGE).contains(&largest) {
+        return 1.0;
     }
-    let largest = a.amax();
-    largest * ((a / largest).norm_squared() / a.len() as f64).sqrt()
+    // Clamped to the exponents of normal numbers, so the unit is finite and
+    // not 0 for subnormal or near-overflow sizes.
+    let exponent = (largest.log2().round() as i64).clamp(-1022, 1023);
+    f64::from_bits(((exponent + 1023) as u64) << 52)
+}
+
+/// The root mean square of the entries of `a`, without overflow or
+/// underflow for entries anywhere in the finite range of f64.
+pub(crate) fn rms(a: &Matrix<f64>) -> f64 {
+    let unit = magnitude_unit(a.amax());
+    if unit == 1.0 {
+        return (a.norm_squared() / a.len() as f64).sqrt();
+    }
+    let squares: f64 = a.iter().map(|x| (x / unit) * (x / unit)).sum();
+    unit * (squares / a.len() as f64).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magnitude_unit_is_exact_power_of_two() {
+        assert_eq!(magnitude_unit(1.0), 1.0);
+        assert_eq!(magnitude_unit(1e100), 1.0);
+        assert_eq!(magnitude_unit(1e-100), 1.0);
+        for largest in [1e-200, 1e-310, 5e-324, 1e200, f64::MAX] {
+            let unit = magnitude_unit(largest);
+            assert!(unit.is_normal(), "{largest:e}: {unit:e}");
+            assert_eq!(unit.to_bits() & ((1 << 52) - 1), 0, "{largest:e}");
+            let ratio = largest / unit;
+            assert!(ratio > 1e-20, "{largest:e}: {ratio:e}");
+            assert!(ratio < 2.0, "{largest:e}: {ratio:e}");
+        }
+    }
+
+    #[test]
+    fn rms_keeps_scale_at_both_ends() {
+        let a = Matrix::from_column_slice(2, 2, &[3.0, 4.0, 0.0, 0.0]);
+        for scale in [1e-300, 1e-170, 1.0, 1e170, 1e300] {
+            let expected = 2.5 * scale;
+            let found = rms(&(&a * scale));
+            assert!(
+                (found - expected).abs() <= 1e-15 * expected,
+                "{scale:e}: {found:e}"
+            );
+        }
+    }
 }

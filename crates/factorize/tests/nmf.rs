@@ -645,3 +645,54 @@ fn huge_values_fit_like_their_scaled_copy() {
         "{text}"
     );
 }
+
+/// Data near the bottom of the f64 range. The root mean square that
+/// normalises the data for the default objective underflowed to 0, so the
+/// data became inf inside the fit, and the fit failed with an SVD error that
+/// blamed the input. The fit must not depend on the data's scale at either
+/// end of the range, with every scaling. The seed objective is not scale
+/// invariant, so it must say that the data are too small.
+#[test]
+fn tiny_values_fit_like_their_scaled_copy() {
+    let a = Matrix::from_column_slice(
+        4,
+        3,
+        &[1.0, 2.0, 3.0, 4.0, 2.0, 1.0, 0.5, 3.0, 4.0, 4.0, 1.0, 2.0],
+    );
+    for scaling in [Scaling::None, Scaling::Mean, Scaling::StdDev] {
+        let fit = |data: &Matrix<f64>| {
+            SimplexNmf::new(2)
+                .scaling(scaling)
+                .iterations(300)
+                .fit(data)
+                .unwrap_or_else(|e| panic!("{scaling:?}: {e}"))
+        };
+        let reference = fit(&a);
+        for scale in [1e-170, 1e-200, 1e-300, 1e306] {
+            let scaled = fit(&(&a * scale));
+            assert!(
+                (scaled.relative_error - reference.relative_error).abs() < 1e-9,
+                "{scaling:?} at {scale:e}: {} against {}",
+                scaled.relative_error,
+                reference.relative_error
+            );
+            // Per-series scaling divides the scale out of W already.
+            let unit = if scaling == Scaling::None { scale } else { 1.0 };
+            let basis = &scaled.w / unit;
+            assert!(
+                (&basis - &reference.w).amax() < 1e-6 * reference.w.amax(),
+                "{scaling:?} at {scale:e}: W in units of the scale is {basis}, against {}",
+                reference.w
+            );
+        }
+    }
+    let baseline = svd_baseline(&(&a * 1e-200), 2).unwrap();
+    let reference = svd_baseline(&a, 2).unwrap();
+    assert!((baseline.relative_error - reference.relative_error).abs() < 1e-12);
+
+    let error = SimplexNmf::seed_preset(2).fit(&(&a * 1e-200)).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, FactorizeError::TooSmall { .. }), "{text}");
+    assert!(text.contains("4e-200"), "{text}");
+    assert!(text.contains("multiply the data"), "{text}");
+}
