@@ -120,12 +120,12 @@ impl fmt::Display for FitWarning {
             } => write!(
                 f,
                 "component {} is the largest weight of no series (it carries {:.1}% of all \
-                 weight, at most {:.2} in any series), so it describes no group; try fewer \
+                 weight, at most {} in any series), so it describes no group; try fewer \
                  components, another initialisation or seed, a larger basis ridge or a smaller \
                  prior weight",
                 component + 1,
                 100.0 * weight_share,
-                largest_weight
+                short(largest_weight)
             ),
             FitWarning::BasisOutOfRange {
                 component,
@@ -152,8 +152,10 @@ impl fmt::Display for FitWarning {
             } => write!(
                 f,
                 "the fit stopped at the limit of {iterations} iterations with the cost still \
-                 changing by {last_relative_change:.1e} per step (tolerance {tolerance:.0e}); \
-                 try more iterations, a smaller learning rate or fewer components"
+                 changing by {} per step (tolerance {}); try more iterations, a smaller \
+                 learning rate or fewer components",
+                short(last_relative_change),
+                short(tolerance)
             ),
             FitWarning::UnscaledSeries {
                 smallest,
@@ -162,11 +164,11 @@ impl fmt::Display for FitWarning {
                 largest_rms,
             } => write!(
                 f,
-                "the series differ in size by a factor of {:.0} (root mean square {} in \
+                "the series differ in size by a factor of {} (root mean square {} in \
                  column {} against {} in column {}), so without scaling the largest series \
                  decide the basis and the smallest barely count; use per-series scaling \
                  (mean) to weigh every series alike",
-                largest_rms / smallest_rms,
+                short(largest_rms / smallest_rms),
                 short(smallest_rms),
                 smallest + 1,
                 short(largest_rms),
@@ -176,17 +178,28 @@ impl fmt::Display for FitWarning {
     }
 }
 
-/// Formats a value with 3 significant digits.
-fn short(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
+/// Formats a value with 3 significant digits, in scientific notation
+/// (`9.06e-9`) outside `[1e-3, 1e6)`. Whole numbers from 1000 up to 1e6
+/// keep all their digits, because rounding 135705 to 136000 would show
+/// zeros that are not in the value.
+pub(crate) fn short(x: f64) -> String {
+    if x == 0.0 {
+        // Also for -0.0, whose sign means nothing to a reader.
+        return "0".to_string();
+    }
+    if !x.is_finite() {
         return format!("{x}");
     }
-    let digits = 2 - x.abs().log10().floor() as i32;
-    if digits > 0 {
-        format!("{x:.*}", digits as usize)
-    } else {
-        format!("{x:.0}")
+    // Decide on the rounded value, so that 999999.7 becomes 1.00e6 and
+    // 0.099996 becomes 0.100 rather than 0.1000.
+    let scientific = format!("{x:.2e}");
+    let rounded: f64 = scientific.parse().expect("`{:e}` output parses as f64");
+    let size = rounded.abs();
+    if !(1e-3..1e6).contains(&size) {
+        return scientific;
     }
+    let digits = (2 - size.log10().floor() as i32).max(0);
+    format!("{x:.*}", digits as usize)
 }
 
 impl Serialize for FitWarning {
@@ -461,7 +474,7 @@ mod tests {
         assert_eq!(
             warnings[0].to_string(),
             "component 3 is the largest weight of no series (it carries 22.5% of all weight, \
-             at most 0.30 in any series), so it describes no group; try fewer components, \
+             at most 0.300 in any series), so it describes no group; try fewer components, \
              another initialisation or seed, a larger basis ridge or a smaller prior weight"
         );
     }
@@ -539,8 +552,8 @@ mod tests {
         assert_eq!(
             warnings[0].to_string(),
             "the fit stopped at the limit of 3 iterations with the cost still changing by \
-             2.5e-1 per step (tolerance 1e-6); try more iterations, a smaller learning rate or \
-             fewer components"
+             0.250 per step (tolerance 1.00e-6); try more iterations, a smaller learning rate \
+             or fewer components"
         );
 
         // Below the limit, stopped by the callback or run with tolerance 0,
@@ -649,6 +662,24 @@ mod tests {
         assert_eq!(short(0.83612), "0.836");
         assert_eq!(short(-2.5612), "-2.56");
         assert_eq!(short(1234.4), "1234");
+        assert_eq!(short(135705.3), "135705");
         assert_eq!(short(0.0), "0");
+        assert_eq!(short(-0.0), "0");
+        assert_eq!(short(0.001), "0.00100");
+        assert_eq!(short(0.099996), "0.100");
+    }
+
+    #[test]
+    fn short_scientific_outside_range() {
+        assert_eq!(short(-9.057828887149443e150), "-9.06e150");
+        assert_eq!(short(-9.057828887149443e-151), "-9.06e-151");
+        assert_eq!(short(9.06e-9), "9.06e-9");
+        assert_eq!(short(-9.97e-9), "-9.97e-9");
+        assert_eq!(short(0.00099), "9.90e-4");
+        assert_eq!(short(999999.7), "1.00e6");
+        assert_eq!(short(1e-6), "1.00e-6");
+        assert_eq!(short(f64::MAX), "1.80e308");
+        assert_eq!(short(f64::NAN), "NaN");
+        assert_eq!(short(f64::NEG_INFINITY), "-inf");
     }
 }

@@ -263,3 +263,48 @@ fn employment_without_scaling_is_reported() {
         .unwrap();
     assert!(!kinds(&scaled.warnings()).contains(&"unscaled_series"));
 }
+
+/// Returns the longest run of digits in `text`.
+fn longest_digit_run(text: &str) -> usize {
+    text.split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn messages_stay_compact_at_any_scale() {
+    let a = fertility();
+    // The fit does not depend on the scale, so each scaled fit gets the
+    // two basis_out_of_range warnings of the unscaled one.
+    let cases = [
+        (
+            1e150,
+            "e150",
+            "3.43e150 to 1.31e151 while the data span 8.36e149 to 9.22e150",
+        ),
+        (
+            1e-150,
+            "e-150",
+            "3.43e-150 to 1.31e-149 while the data span 8.36e-151 to 9.22e-150",
+        ),
+        (
+            1e-9,
+            "e-9",
+            "3.43e-9 to 1.31e-8 while the data span 8.36e-10 to 9.22e-9",
+        ),
+    ];
+    for (scale, exponent, spans) in cases {
+        let fit = SimplexNmf::new(3).fit(&(&a * scale)).unwrap();
+        let warnings = fit.warnings();
+        assert_eq!(kinds(&warnings), ["basis_out_of_range"; 2], "{scale:e}");
+        for warning in &warnings {
+            let text = warning.to_string();
+            assert!(longest_digit_run(&text) <= 3, "{scale:e}: {text}");
+            assert!(text.contains(exponent), "{scale:e}: {text}");
+        }
+        let first = warnings[0].to_string();
+        let expected = format!("basis 2 spans {spans}");
+        assert!(first.starts_with(&expected), "{first}");
+    }
+}
