@@ -19,6 +19,12 @@ const REPORT_ENDINGS: [&str; 4] = [".csv", ".png", ".json", ".html"];
 /// the file manager writes them again.
 const OS_METADATA_FILES: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
 
+/// Prefix and suffix of the empty file that [`check_deletable`] creates and
+/// deletes in an earlier report folder. A run killed between the two steps
+/// leaves it there, so it counts as removable like the report's own files.
+const DELETE_CHECK_PREFIX: &str = ".ferroflux-delete-check.";
+const DELETE_CHECK_SUFFIX: &str = ".tmp";
+
 /// A temporary folder that becomes `--out` on [`StagedFolder::install`] and
 /// is removed if it is dropped before that, on an error or a panic.
 ///
@@ -93,10 +99,14 @@ impl StagedFolder {
             return Err(failed(source));
         }
         self.installed = true;
+        // check_replaceable found the folder deletable, so this fails only if
+        // it changed since, or on a file system error.
         if let Err(error) = fs::remove_dir_all(&previous) {
             eprintln!(
-                "note: the previous report was moved to {} but could not be deleted: {error}",
-                previous.display()
+                "note: the previous report was moved to {} but could not be deleted: {error}; \
+                 the next run into --out {} tries again, or delete that folder yourself",
+                previous.display(),
+                self.out.display()
             );
         }
         Ok(())
@@ -178,9 +188,10 @@ fn check_inputs_outside(
     Ok(())
 }
 
-/// Accepts a missing `target` or a folder holding only files that the
-/// report.json in it lists and file manager metadata files; names the first
-/// other entry otherwise.
+/// Accepts a missing `target`, or a folder that contains only files that
+/// the report.json in it lists and file manager metadata files and whose
+/// files this process may delete. Otherwise the error names the first other
+/// entry or the permission problem.
 fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
     let problem = |problem: String| CliError::Output {
         path: out.to_path_buf(),
@@ -206,11 +217,15 @@ fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
         ))
     })?;
     let entries = fs::read_dir(target).map_err(|e| problem(e.to_string()))?;
+    let mut empty = true;
     for entry in entries {
+        empty = false;
         let entry = entry.map_err(|e| problem(e.to_string()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if !(is_file && (listed.contains(&name) || is_os_metadata_file(&name))) {
+        let removable =
+            listed.contains(&name) || is_os_metadata_file(&name) || is_delete_check_file(&name);
+        if !(is_file && removable) {
             return Err(problem(format!(
                 "it contains {name}, which no earlier report listed in {}; this command \
                  replaces only the files of its own earlier reports, so choose another --out \
@@ -219,7 +234,45 @@ fn check_replaceable(out: &Path, target: &Path) -> Result<(), CliError> {
             )));
         }
     }
-    Ok(())
+    // Deleting an empty folder needs write permission only on its parent.
+    if empty {
+        return Ok(());
+    }
+    check_deletable(out, target)
+}
+
+/// Checks that this process may delete the files of the earlier report in
+/// `target` by creating and deleting an empty file there, which needs the
+/// same permission on the folder. Trying covers ACLs, read-only mounts and
+/// root, which mode bits do not show. Without this check the report would
+/// be replaced and the old folder left beside it for good.
+fn check_deletable(out: &Path, target: &Path) -> Result<(), CliError> {
+    let probe = target.join(format!(
+        "{DELETE_CHECK_PREFIX}{}{DELETE_CHECK_SUFFIX}",
+        std::process::id()
+    ));
+    let created = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map(drop)
+        .and_then(|()| fs::remove_file(&probe));
+    created.map_err(|source| CliError::Output {
+        path: out.to_path_buf(),
+        problem: format!(
+            "the earlier report in it cannot be replaced, because this user may not delete \
+             files in that folder (creating a file there failed: {source}); make the folder \
+             writable with `chmod u+w {}`, or choose another --out",
+            out.display()
+        ),
+    })
+}
+
+/// Returns whether `name` is a file that [`check_deletable`] creates.
+fn is_delete_check_file(name: &str) -> bool {
+    name.strip_prefix(DELETE_CHECK_PREFIX)
+        .and_then(|rest| rest.strip_suffix(DELETE_CHECK_SUFFIX))
+        .is_some_and(|pid| pid.parse::<u32>().is_ok())
 }
 
 /// Returns the file names that the report.json in `folder` lists, and
@@ -308,7 +361,8 @@ fn remove_abandoned(target: &Path) {
                 f.file_type().is_ok_and(|t| t.is_file())
                     && (is_report_file_name(&name)
                         || is_partial_report_file(&name)
-                        || is_os_metadata_file(&name))
+                        || is_os_metadata_file(&name)
+                        || is_delete_check_file(&name))
             })
         });
         if only_reports && fs::remove_dir_all(&path).is_ok() {
@@ -365,6 +419,14 @@ mod tests {
         assert_eq!(abandoned_pid(".other.4242-0.tmp", "out"), None);
         assert_eq!(abandoned_pid(".out.4242.tmp", "out"), None);
         assert_eq!(abandoned_pid("out.4242-0.tmp", "out"), None);
+    }
+
+    #[test]
+    fn delete_check_file_names() {
+        assert!(is_delete_check_file(".ferroflux-delete-check.4242.tmp"));
+        assert!(!is_delete_check_file(".ferroflux-delete-check.tmp"));
+        assert!(!is_delete_check_file(".ferroflux-delete-check.x.tmp"));
+        assert!(!is_delete_check_file("ferroflux-delete-check.4242.tmp"));
     }
 
     #[test]

@@ -725,6 +725,109 @@ fn next_run_removes_folders_of_killed_runs() {
     assert!(out.join("report.json").exists());
 }
 
+/// Returns a command that runs the binary as a user whom file permissions
+/// bind, with `folder` writable for it: this process's user, or the user
+/// `nobody` (65534) when this process runs as root, which ignores them.
+/// Returns the reason instead if neither is possible here.
+#[cfg(unix)]
+fn unprivileged(folder: &Path) -> Result<Command, String> {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+
+    // A new file belongs to the effective user of the process.
+    let probe = folder.join(".owner-probe");
+    std::fs::write(&probe, "").unwrap();
+    let uid = std::fs::metadata(&probe).unwrap().uid();
+    std::fs::remove_file(&probe).unwrap();
+    if uid != 0 {
+        return Ok(Command::new(env!("CARGO_BIN_EXE_ferroflux")));
+    }
+
+    const NOBODY: u32 = 65534;
+    std::os::unix::fs::chown(folder, Some(NOBODY), Some(NOBODY)).unwrap();
+    let command = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferroflux"));
+        command.uid(NOBODY).gid(NOBODY).current_dir(folder);
+        command
+    };
+    match command().arg("--version").output() {
+        Ok(output) if output.status.success() => Ok(command()),
+        Ok(output) => Err(format!(
+            "the binary fails as user {NOBODY}: {}",
+            stderr(&output)
+        )),
+        Err(error) => Err(format!("the binary cannot start as user {NOBODY}: {error}")),
+    }
+}
+
+/// Makes `path` readable and listable for everyone, and writable only if
+/// `writable`.
+#[cfg(unix)]
+fn set_writable(path: &Path, writable: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = if writable { 0o755 } else { 0o555 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A report folder whose files this user may not delete is left as it is:
+/// replacing it would leave the old folder beside --out for good.
+#[cfg(unix)]
+#[test]
+fn read_only_report_is_kept() {
+    let folder = scratch("read-only-report");
+    let mut command = match unprivileged(&folder) {
+        Ok(command) => command,
+        Err(reason) => {
+            println!("skipped: {reason}");
+            return;
+        }
+    };
+    let input = data("elnino_sst_monthly_12x61.csv");
+    let out = folder.join("rep");
+    let args = [
+        "factorize",
+        "--input",
+        &input,
+        "--k",
+        "2",
+        "--iterations",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let first = command.args(args).output().unwrap();
+    assert!(first.status.success(), "stderr: {}", stderr(&first));
+    set_writable(&out, false);
+    let before = snapshot(&out);
+
+    let second = command.output().unwrap();
+    let message = stderr(&second);
+    set_writable(&out, true);
+    assert_eq!(second.status.code(), Some(1), "stderr: {message}");
+    assert!(
+        message.starts_with(&format!(
+            "error: cannot write the report to --out {}",
+            out.display()
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("may not delete files in that folder"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("chmod u+w {}", out.display())),
+        "{message}"
+    );
+    assert!(message.contains("or choose another --out"), "{message}");
+    assert_eq!(snapshot(&out), before, "the read-only report changed");
+    assert_only(&folder, &["rep"]);
+
+    let third = command.output().unwrap();
+    assert!(third.status.success(), "stderr: {}", stderr(&third));
+    assert_only(&folder, &["rep"]);
+}
+
 /// File manager metadata files in a report folder do not block the next
 /// run and are removed with the old report. Any other stray file still
 /// blocks it.
