@@ -66,7 +66,8 @@ pub enum FitWarning {
     NotConverged {
         /// The iterations run.
         iterations: usize,
-        /// The relative change of the cost over the last iteration.
+        /// The relative change of the cost over the last iteration; NaN
+        /// after a single iteration, which gives no change to measure.
         last_relative_change: f64,
         /// The tolerance it had to stay below.
         tolerance: f64,
@@ -149,14 +150,31 @@ impl fmt::Display for FitWarning {
                 iterations,
                 last_relative_change,
                 tolerance,
-            } => write!(
-                f,
-                "the fit stopped at the limit of {iterations} iterations with the cost still \
-                 changing by {} per step (tolerance {}); try more iterations, a smaller \
-                 learning rate or fewer components",
-                short(last_relative_change),
-                short(tolerance)
-            ),
+            } => {
+                let noun = if iterations == 1 {
+                    "iteration"
+                } else {
+                    "iterations"
+                };
+                if last_relative_change.is_nan() {
+                    // A single cost has no change to compare with the tolerance.
+                    return write!(
+                        f,
+                        "the fit stopped at the limit of {iterations} {noun}, before a change of \
+                         the cost could be measured against the tolerance {}; try more \
+                         iterations",
+                        short(tolerance)
+                    );
+                }
+                write!(
+                    f,
+                    "the fit stopped at the limit of {iterations} {noun} with the cost still \
+                     changing by {} per step (tolerance {}); try more iterations, a smaller \
+                     learning rate or fewer components",
+                    short(last_relative_change),
+                    short(tolerance)
+                )
+            }
             FitWarning::UnscaledSeries {
                 smallest,
                 smallest_rms,
@@ -585,6 +603,11 @@ mod tests {
             panic!("expected one not_converged warning, got {warnings:?}");
         };
         assert!(last_relative_change.is_nan());
+        assert_eq!(
+            warnings[0].to_string(),
+            "the fit stopped at the limit of 1 iteration, before a change of the cost could be \
+             measured against the tolerance 1.00e-6; try more iterations"
+        );
     }
 
     #[test]

@@ -308,3 +308,32 @@ fn messages_stay_compact_at_any_scale() {
         assert!(first.starts_with(&expected), "{first}");
     }
 }
+
+#[test]
+fn one_iteration_reports_no_measured_change() {
+    let fit = SimplexNmf::new(3).iterations(1).fit(&fertility()).unwrap();
+    let warnings = fit.warnings();
+    let message = warnings
+        .iter()
+        .find(|w| w.kind() == "not_converged")
+        .expect("one iteration cannot converge")
+        .to_string();
+    assert!(
+        message.starts_with("the fit stopped at the limit of 1 iteration, before a change"),
+        "{message}"
+    );
+    assert!(!message.contains("NaN"), "{message}");
+    assert!(!message.contains("1 iterations"), "{message}");
+
+    let two = SimplexNmf::new(3).iterations(2).fit(&fertility()).unwrap();
+    let message = two
+        .warnings()
+        .iter()
+        .find(|w| w.kind() == "not_converged")
+        .expect("two iterations cannot converge")
+        .to_string();
+    assert!(
+        message.starts_with("the fit stopped at the limit of 2 iterations with the cost"),
+        "{message}"
+    );
+}
