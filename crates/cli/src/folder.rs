@@ -28,9 +28,10 @@ const DELETE_CHECK_SUFFIX: &str = ".tmp";
 /// A temporary folder that becomes `--out` on [`StagedFolder::install`] and
 /// is removed if it is dropped before that, on an error or a panic.
 ///
-/// A run killed by a signal leaves its `.NAME.PID-N.tmp` folder behind; the
-/// next run into the same `--out` removes it once that process is gone (see
-/// [`remove_abandoned`]).
+/// A run killed by a signal leaves its `.NAME.PID-N.tmp` folder behind, and
+/// a previous report that could not be deleted stays as `.NAME.PID-N.old`.
+/// The next run into the same `--out` removes both once that process is
+/// gone, or prints why it keeps them (see [`remove_abandoned`]).
 #[derive(Debug)]
 pub struct StagedFolder {
     /// `--out` as given, for messages.
@@ -328,11 +329,14 @@ fn is_partial_report_file(name: &str) -> bool {
     numbered && is_report_file_name(file)
 }
 
-/// Removes the temporary folders that killed runs left beside `target`:
-/// those named `.NAME.PID-N.tmp` or `.NAME.PID-N.old` whose process no
-/// longer runs and that hold only report files and file manager metadata
-/// files. Where the system cannot tell whether a process runs (no `/proc`),
-/// nothing is removed. Failures are ignored: the folders only take space.
+/// Removes the folders that earlier runs left beside `target`: a
+/// `.NAME.PID-N.tmp` folder of a killed run, and a `.NAME.PID-N.old` folder
+/// holding a previous report that could not be deleted. A folder is removed
+/// once its process no longer runs, if it contains only report files and
+/// file manager metadata files. Every run prints a note on stderr for each
+/// such folder it keeps, with the reason, so that none stays unnoticed.
+/// Where the system cannot tell whether a process runs (no `/proc`),
+/// nothing is removed.
 fn remove_abandoned(target: &Path) {
     let proc_root = Path::new("/proc");
     if !proc_root.join("self").exists() {
@@ -348,45 +352,84 @@ fn remove_abandoned(target: &Path) {
     let own = std::process::id();
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = abandoned_pid(&file_name, &name) else {
+        let Some((pid, kind)) = abandoned_folder(&file_name, &name) else {
             continue;
         };
         if pid == own || proc_root.join(pid.to_string()).exists() {
             continue;
         }
         let path = entry.path();
-        let only_reports = fs::read_dir(&path).is_ok_and(|files| {
-            files.flatten().all(|f| {
-                let name = f.file_name().to_string_lossy().into_owned();
-                f.file_type().is_ok_and(|t| t.is_file())
-                    && (is_report_file_name(&name)
-                        || is_partial_report_file(&name)
-                        || is_os_metadata_file(&name)
-                        || is_delete_check_file(&name))
-            })
-        });
-        if only_reports && fs::remove_dir_all(&path).is_ok() {
-            eprintln!(
-                "note: removed {}, left by an interrupted run (process {pid})",
-                path.display()
-            );
+        let origin = match kind {
+            Leftover::Temporary => format!("left by an interrupted run (process {pid})"),
+            Leftover::Previous => format!(
+                "a previous report that a run (process {pid}) moved aside and could not delete"
+            ),
+        };
+        match removal_blocker(&path) {
+            Some(reason) => eprintln!("note: kept {}, {origin}, because {reason}", path.display()),
+            None => match fs::remove_dir_all(&path) {
+                Ok(()) => eprintln!("note: removed {}, {origin}", path.display()),
+                Err(error) => eprintln!(
+                    "note: kept {}, {origin}, because deleting it failed: {error}; delete it \
+                     yourself (for a read-only folder, `chmod -R u+w` it first)",
+                    path.display()
+                ),
+            },
         }
     }
 }
 
-/// Returns the process id in `file_name` if it is `.{name}.PID-N.tmp` or
-/// `.{name}.PID-N.old`.
-fn abandoned_pid(file_name: &str, name: &str) -> Option<u32> {
+/// Returns why the leftover folder `path` must not be removed: it cannot be
+/// listed, or it contains an entry that no run of this command writes.
+fn removal_blocker(path: &Path) -> Option<String> {
+    let entries = match fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(error) => return Some(format!("listing it failed: {error}")),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => return Some(format!("listing it failed: {error}")),
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        let ours = is_report_file_name(&name)
+            || is_partial_report_file(&name)
+            || is_os_metadata_file(&name)
+            || is_delete_check_file(&name);
+        if !(is_file && ours) {
+            return Some(format!(
+                "it contains {name}, which this command does not write; move {name} elsewhere, \
+                 then delete the folder"
+            ));
+        }
+    }
+    None
+}
+
+/// The kind of a folder that an earlier run left beside `--out`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leftover {
+    /// `.NAME.PID-N.tmp`: the report a killed run was writing.
+    Temporary,
+    /// `.NAME.PID-N.old`: a previous report moved aside but not deleted.
+    Previous,
+}
+
+/// Returns the process id and kind of `file_name` if it is
+/// `.{name}.PID-N.tmp` or `.{name}.PID-N.old`.
+fn abandoned_folder(file_name: &str, name: &str) -> Option<(u32, Leftover)> {
     let rest = file_name
         .strip_prefix('.')?
         .strip_prefix(name)?
         .strip_prefix('.')?;
-    let rest = rest
-        .strip_suffix(".tmp")
-        .or_else(|| rest.strip_suffix(".old"))?;
+    let (rest, kind) = match rest.strip_suffix(".tmp") {
+        Some(rest) => (rest, Leftover::Temporary),
+        None => (rest.strip_suffix(".old")?, Leftover::Previous),
+    };
     let (pid, attempt) = rest.split_once('-')?;
     attempt.parse::<u32>().ok()?;
-    pid.parse().ok()
+    Some((pid.parse().ok()?, kind))
 }
 
 /// Creates a new empty folder `.NAME.PID-N.KIND` beside `target`.
@@ -413,12 +456,19 @@ mod tests {
 
     #[test]
     fn abandoned_folder_names() {
-        assert_eq!(abandoned_pid(".out.4242-0.tmp", "out"), Some(4242));
-        assert_eq!(abandoned_pid(".out.4242-3.old", "out"), Some(4242));
-        assert_eq!(abandoned_pid(".out.x.4242-0.tmp", "out"), None);
-        assert_eq!(abandoned_pid(".other.4242-0.tmp", "out"), None);
-        assert_eq!(abandoned_pid(".out.4242.tmp", "out"), None);
-        assert_eq!(abandoned_pid("out.4242-0.tmp", "out"), None);
+        assert_eq!(
+            abandoned_folder(".out.4242-0.tmp", "out"),
+            Some((4242, Leftover::Temporary))
+        );
+        assert_eq!(
+            abandoned_folder(".out.4242-3.old", "out"),
+            Some((4242, Leftover::Previous))
+        );
+        assert_eq!(abandoned_folder(".out.x.4242-0.tmp", "out"), None);
+        assert_eq!(abandoned_folder(".other.4242-0.tmp", "out"), None);
+        assert_eq!(abandoned_folder(".out.4242.tmp", "out"), None);
+        assert_eq!(abandoned_folder("out.4242-0.tmp", "out"), None);
+        assert_eq!(abandoned_folder(".out.4242-0.bak", "out"), None);
     }
 
     #[test]

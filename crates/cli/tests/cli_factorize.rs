@@ -713,9 +713,16 @@ fn next_run_removes_folders_of_killed_runs() {
     std::fs::write(foreign.join("thesis.txt"), "mine").unwrap();
 
     let output = factorize(&out, &["--iterations", "50"]);
+    let printed = stderr(&output);
     if Path::new("/proc/self").exists() {
         assert!(!dead.exists(), "the dead run's folder is still there");
-        assert!(stderr(&output).contains("left by an interrupted run"));
+        assert!(printed.contains("left by an interrupted run"), "{printed}");
+        let kept = format!(
+            "note: kept {}, left by an interrupted run (process 999999998), because it \
+             contains thesis.txt, which this command does not write",
+            foreign.display()
+        );
+        assert!(printed.contains(&kept), "{printed}");
     }
     assert!(alive.exists(), "a running process lost its folder");
     assert!(
@@ -723,6 +730,16 @@ fn next_run_removes_folders_of_killed_runs() {
         "a folder with other files was removed"
     );
     assert!(out.join("report.json").exists());
+
+    // The kept folder is named again on the next run.
+    let output = factorize(&out, &["--iterations", "50"]);
+    if Path::new("/proc/self").exists() {
+        let printed = stderr(&output);
+        assert!(
+            printed.contains("because it contains thesis.txt"),
+            "{printed}"
+        );
+    }
 }
 
 /// Returns a command that runs the binary as a user whom file permissions
@@ -826,6 +843,66 @@ fn read_only_report_is_kept() {
     let third = command.output().unwrap();
     assert!(third.status.success(), "stderr: {}", stderr(&third));
     assert_only(&folder, &["rep"]);
+}
+
+/// A previous report that a run moved aside as `.NAME.PID-N.old` and could
+/// not delete is deleted by the next run, or named on every run while it
+/// cannot be deleted.
+#[cfg(unix)]
+#[test]
+fn previous_report_left_aside_is_removed() {
+    let folder = scratch("old-report");
+    let out = folder.join("out");
+    let input = data("elnino_sst_monthly_12x61.csv");
+    let args = ["--input", &input, "--k", "2", "--iterations", "100"];
+    factorize(&out, &args);
+    // Above the largest process id Linux hands out (2^22), so never running.
+    let old = folder.join(".out.999999999-0.old");
+    std::fs::create_dir(&old).unwrap();
+    for (name, bytes) in snapshot(&out) {
+        std::fs::write(old.join(name), bytes).unwrap();
+    }
+    std::fs::write(old.join(".DS_Store"), "metadata").unwrap();
+
+    let output = factorize(&out, &args);
+    if !Path::new("/proc/self").exists() {
+        println!("skipped: without /proc no run removes leftover folders");
+        return;
+    }
+    let removed = format!(
+        "note: removed {}, a previous report that a run (process 999999999) moved aside",
+        old.display()
+    );
+    assert!(stderr(&output).contains(&removed), "{}", stderr(&output));
+    assert_only(&folder, &["out"]);
+
+    // A leftover that this user may not delete is named on every run.
+    let mut command = match unprivileged(&folder) {
+        Ok(command) => command,
+        Err(reason) => {
+            println!("skipped the read-only case: {reason}");
+            return;
+        }
+    };
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::create_dir(&old).unwrap();
+    std::fs::write(old.join("W.csv"), "1\n").unwrap();
+    set_writable(&old, false);
+    command.args(["factorize", "--out", out.to_str().unwrap()]);
+    command.args(args);
+    for run in 0..2 {
+        let output = command.output().unwrap();
+        let printed = stderr(&output);
+        assert!(output.status.success(), "run {run}: {printed}");
+        let kept = format!(
+            "note: kept {}, a previous report that a run (process 999999999) moved aside and \
+             could not delete, because deleting it failed: Permission denied",
+            old.display()
+        );
+        assert!(printed.contains(&kept), "run {run}: {printed}");
+    }
+    set_writable(&old, true);
+    assert!(old.join("W.csv").exists(), "the read-only leftover changed");
 }
 
 /// File manager metadata files in a report folder do not block the next
