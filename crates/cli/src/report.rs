@@ -136,16 +136,19 @@ pub fn empty_components(fit: &NmfFit) -> Vec<usize> {
 }
 
 /// Describes the empty components of a path point for the summary and
-/// index.html: "none", or their numbers and a warning not to pick the fit.
+/// index.html: "none", or their numbers ("3", "1 and 4", "1, 2 and 4") and a
+/// warning not to pick the fit.
 pub fn describe_empty(empty: &[usize]) -> String {
-    if empty.is_empty() {
+    let Some((last, rest)) = empty.split_last() else {
         return "none".to_string();
-    }
-    let numbers: Vec<String> = empty.iter().map(|c| c.to_string()).collect();
-    format!(
-        "{} (collapsed: fewer clusters than components)",
-        numbers.join(", ")
-    )
+    };
+    let numbers = if rest.is_empty() {
+        last.to_string()
+    } else {
+        let rest: Vec<String> = rest.iter().map(|c| c.to_string()).collect();
+        format!("{} and {last}", rest.join(", "))
+    };
+    format!("{numbers} (collapsed: fewer clusters than components)")
 }
 
 /// Renders report.json.
@@ -240,6 +243,18 @@ mod tests {
         );
         let unnamed = warning_message(&warning, None);
         assert_eq!(unnamed, format!("{warning}, with --scaling mean"));
+    }
+
+    #[test]
+    fn empty_components_read_as_one_list() {
+        let collapsed = "(collapsed: fewer clusters than components)";
+        assert_eq!(describe_empty(&[]), "none");
+        assert_eq!(describe_empty(&[3]), format!("3 {collapsed}"));
+        assert_eq!(describe_empty(&[1, 4]), format!("1 and 4 {collapsed}"));
+        assert_eq!(
+            describe_empty(&[1, 2, 4]),
+            format!("1, 2 and 4 {collapsed}")
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use ferroflux::factorize::{NmfFit, PathPoint};
+
 use crate::report::{components, describe_empty, empty_components, REDUNDANT_CORRELATION};
 use crate::run::{LabeledFit, Outcome};
 
@@ -44,11 +46,7 @@ pub fn render(outcome: &Outcome) -> String {
     for labeled in &outcome.fits {
         let fit = &labeled.fit;
         let sparsity = fit.sparsity();
-        let iterations = if fit.converged {
-            format!("{}", fit.iterations)
-        } else {
-            format!("{} (max)", fit.iterations)
-        };
+        let iterations = format_iterations(fit);
         let _ = writeln!(
             text,
             "{:width$}  {:>9}  {:>11.3}  {:>11.3}  {:>10}  {:>8.3}",
@@ -79,22 +77,7 @@ pub fn render(outcome: &Outcome) -> String {
     }
 
     if let Some(path) = &outcome.path {
-        let _ = writeln!(
-            text,
-            "\nregularisation path (prior weight: rel.error, median max, share >0.9, empty \
-             components):"
-        );
-        for point in path {
-            let _ = writeln!(
-                text,
-                "  {:>10}: {}, {:.3}, {:.3}, {}",
-                point.prior_weight,
-                format_error(point.relative_error),
-                point.sparsity.median_max_weight,
-                point.sparsity.share_above_0_9,
-                describe_empty(&empty_components(&point.fit))
-            );
-        }
+        write_path_table(&mut text, path);
     }
 
     for labeled in &outcome.fits {
@@ -125,6 +108,43 @@ pub fn render(outcome: &Outcome) -> String {
         outcome.out.join("index.html").display()
     );
     text
+}
+
+/// Writes one row per prior weight of the regularisation path, in columns
+/// under a header like the table of fits, so that the list of empty
+/// components in the last column cannot be read as more columns.
+fn write_path_table(text: &mut String, path: &[PathPoint]) {
+    let _ = writeln!(
+        text,
+        "\nregularisation path (each fit starts from the one before it):"
+    );
+    let _ = writeln!(
+        text,
+        "  {:>12}  {:>9}  {:>11}  {:>11}  {:>10}  empty components",
+        "prior weight", "rel.error", "median max", "share >0.9", "iterations"
+    );
+    for point in path {
+        let _ = writeln!(
+            text,
+            "  {:>12}  {:>9}  {:>11.3}  {:>11.3}  {:>10}  {}",
+            point.prior_weight,
+            format_error(point.relative_error),
+            point.sparsity.median_max_weight,
+            point.sparsity.share_above_0_9,
+            format_iterations(&point.fit),
+            describe_empty(&empty_components(&point.fit))
+        );
+    }
+}
+
+/// Formats the iteration count of a fit, marking one that stopped at the
+/// iteration limit with "(max)".
+fn format_iterations(fit: &NmfFit) -> String {
+    if fit.converged {
+        fit.iterations.to_string()
+    } else {
+        format!("{} (max)", fit.iterations)
+    }
 }
 
 /// Lists the series each component of one fit dominates, with the number of

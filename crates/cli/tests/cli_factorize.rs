@@ -1400,18 +1400,44 @@ fn path_marks_collapsed_fits() {
     let out = scratch("path-collapsed");
     let output = factorize(&out, &["--path", "0,0.1"]);
     let text = stdout(&output);
-    assert!(text.contains("share >0.9, empty components):"), "{text}");
-    let rows: Vec<&str> = text
+    let table: Vec<&str> = text
         .lines()
         .skip_while(|line| !line.starts_with("regularisation path"))
         .skip(1)
-        .take(2)
+        .take(3)
         .collect();
-    assert!(
-        rows[0].ends_with(", 3 (collapsed: fewer clusters than components)"),
-        "{rows:?}"
+    // Columns are separated by at least two spaces, and no cell holds two.
+    let cells = |row: &str| -> Vec<String> {
+        row.split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let header = cells(table[0]);
+    assert_eq!(
+        header,
+        [
+            "prior weight",
+            "rel.error",
+            "median max",
+            "share >0.9",
+            "iterations",
+            "empty components"
+        ],
+        "{table:?}"
     );
-    assert!(rows[1].ends_with(", none"), "{rows:?}");
+    let collapsed = cells(table[1]);
+    assert_eq!(collapsed.len(), header.len(), "{table:?}");
+    assert_eq!(collapsed[0], "0", "{table:?}");
+    assert_eq!(
+        collapsed[5], "3 (collapsed: fewer clusters than components)",
+        "{table:?}"
+    );
+    let full = cells(table[2]);
+    assert_eq!(full.len(), header.len(), "{table:?}");
+    assert_eq!(full[0], "0.1", "{table:?}");
+    assert_eq!(full[5], "none", "{table:?}");
 
     let page = read_text(&out, "index.html");
     assert!(page.contains("<th>empty components</th>"), "index.html");
