@@ -7,7 +7,9 @@ use ferroflux::factorize::{NmfFit, PathPoint};
 use crate::report::{components, describe_empty, empty_components, REDUNDANT_CORRELATION};
 use crate::run::{LabeledFit, Outcome};
 
-/// Series names listed per component before "and N more".
+/// Series names listed per component before "and N more". A list that is
+/// one name longer is shown whole, since "and 1 more" takes as much room as
+/// the name.
 const LISTED_NAMES: usize = 6;
 
 /// Renders the summary: data, a table of errors and sparsity, the clusters
@@ -162,26 +164,26 @@ fn write_components(text: &mut String, labeled: &LabeledFit, outcome: &Outcome) 
         let _ = writeln!(text, "\nseries per component ({}):", labeled.label);
     }
     for component in components(&labeled.fit, &outcome.data.display_names) {
-        let shown: Vec<&str> = component
-            .series
-            .iter()
-            .take(LISTED_NAMES)
-            .map(String::as_str)
-            .collect();
-        let more = component.series.len().saturating_sub(LISTED_NAMES);
         let mut line = format!(
             "  {}: {} series",
             component.component,
             component.series.len()
         );
-        if !shown.is_empty() {
-            let _ = write!(line, ": {}", shown.join("; "));
-        }
-        if more > 0 {
-            let _ = write!(line, " and {more} more");
+        if !component.series.is_empty() {
+            let _ = write!(line, ": {}", list_names(&component.series));
         }
         let _ = writeln!(text, "{line}");
     }
+}
+
+/// Joins the first [`LISTED_NAMES`] names with "; " and counts the rest as
+/// "and N more", showing every name when at most one more would be hidden.
+fn list_names(names: &[String]) -> String {
+    if names.len() <= LISTED_NAMES + 1 {
+        return names.join("; ");
+    }
+    let more = names.len() - LISTED_NAMES;
+    format!("{} and {more} more", names[..LISTED_NAMES].join("; "))
 }
 
 /// Formats a relative error with four decimals, or in scientific notation
@@ -197,6 +199,15 @@ pub fn format_error(error: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_names_hides_at_least_two() {
+        let names: Vec<String> = (1..=8).map(|i| format!("s{i}")).collect();
+        assert_eq!(list_names(&names[..1]), "s1");
+        assert_eq!(list_names(&names[..6]), "s1; s2; s3; s4; s5; s6");
+        assert_eq!(list_names(&names[..7]), "s1; s2; s3; s4; s5; s6; s7");
+        assert_eq!(list_names(&names), "s1; s2; s3; s4; s5; s6 and 2 more");
+    }
 
     #[test]
     fn format_error_keeps_small_values_visible() {

@@ -177,6 +177,16 @@ fn default_run_fits_synthetic_problem_twice() {
         ),
         "{text}"
     );
+    // The gaussian fit puts 7 of the 10 series on component 1, one more
+    // than a list shows before "and N more", so all 7 are named.
+    assert!(!text.contains("and 1 more"), "{text}");
+    let component_1 = text
+        .lines()
+        .skip_while(|line| !line.starts_with("series per component (simplex NMF, gaussian"))
+        .nth(1)
+        .unwrap();
+    let names = component_1.strip_prefix("  1: 7 series: ").unwrap();
+    assert_eq!(names.split("; ").count(), 7, "{component_1}");
 
     // The default fit has k = 3 rows of H, the Flux example's fit k + 1 = 4.
     let h = read_numbers(&out.join("H.csv"));
