@@ -77,6 +77,11 @@ pub struct NmfFit {
     pub max_iterations: usize,
     /// The tolerance on the relative change of the cost.
     pub tolerance: f64,
+    /// The weight μ of the gaussian objective's ridge term on `W`, as set
+    /// (the seed objective has no such term and ignores it).
+    pub basis_ridge: f64,
+    /// Adam's step size η.
+    pub learning_rate: f64,
     /// The smallest and largest value of the data the fit saw (after
     /// per-series scaling), in the units of `W`.
     pub data_range: [f64; 2],

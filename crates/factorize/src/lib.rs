@@ -18,7 +18,9 @@
 //!   range by more than [`BASIS_RANGE_MARGIN`] of it, a fit that stopped
 //!   at the iteration limit before the cost settled, or an unscaled fit of
 //!   series whose sizes differ by more than [`UNSCALED_SIZE_RATIO`] times.
-//!   The default fit of the
+//!   A [`FitWarning::PoorFit`] reports a fit whose relative error is at
+//!   least [`POOR_FIT_ERROR`], so it explains almost none of the data, and
+//!   names the settings that likely caused it. The default fit of the
 //!   world fertility data (k = 3) gets two warnings: basis 2 reaches 13.1
 //!   and basis 3 falls to -2.56, while the data span 0.84 to 9.22.
 //! - [`svd_baseline`]: the rank-k SVD with the same metrics.
@@ -74,6 +76,7 @@ mod init;
 mod io;
 mod nmf;
 pub mod objective;
+mod poor_fit;
 mod reference;
 mod run;
 mod scaling;
@@ -93,6 +96,7 @@ pub use io::{
 };
 pub use nmf::{IterationInfo, SimplexNmf};
 pub use objective::{CostFunction, Objective};
+pub use poor_fit::{LikelyCause, POOR_FIT_ERROR};
 pub use scaling::Scaling;
 pub use settings::NmfSettings;
 pub use solver::NmfSolver;

@@ -149,6 +149,14 @@ impl SimplexNmf {
     }
 
     /// Sets Adam's step size η > 0.
+    ///
+    /// Adam moves each entry by about η per iteration, in the units it fits:
+    /// the data divided by their root mean square for the gaussian
+    /// objective, the data as given for the seed objective. Any η > 0 is
+    /// accepted, because a step that is too large shows only in the result.
+    /// It can diverge ([`FactorizeError::Diverged`]), or it can end in a fit
+    /// that explains almost none of the data, and then the `poor_fit`
+    /// warning of [`NmfFit::warnings`] names η.
     pub fn learning_rate(mut self, eta: f64) -> Self {
         self.settings.learning_rate = eta;
         self
@@ -163,6 +171,11 @@ impl SimplexNmf {
     /// Sets the tolerance on the relative change of the cost,
     /// `|f_t - f_(t-1)| / |f_(t-1)|`; a run stops once it stays below the
     /// tolerance for 10 iterations in a row. 0 runs every iteration.
+    ///
+    /// Any tolerance ≥ 0 is accepted. From 1 up, almost every step counts
+    /// as settled, so a run stops after 11 iterations, which makes a quick
+    /// trial run. If such a fit explains almost none of the data, the
+    /// `poor_fit` warning of [`NmfFit::warnings`] names the tolerance.
     pub fn tolerance(mut self, rel: f64) -> Self {
         self.settings.tolerance = rel;
         self

@@ -18,7 +18,7 @@ use crate::{relative_error, FactorizeError};
 /// Consecutive iterations whose relative cost change must stay below the
 /// tolerance before a fit counts as converged. One small change is not
 /// enough because Adam's cost can level off for a few steps and move on.
-const PATIENCE: usize = 10;
+pub(crate) const PATIENCE: usize = 10;
 
 impl SimplexNmf {
     pub(crate) fn components(&self) -> usize {
@@ -208,6 +208,8 @@ impl SimplexNmf {
             stopped_by_callback: run.stopped_by_callback,
             max_iterations: s.iterations,
             tolerance: s.tolerance,
+            basis_ridge: s.basis_ridge,
+            learning_rate: s.learning_rate,
             data_range: [
                 problem.a.min() * problem.unit,
                 problem.a.max() * problem.unit,

@@ -44,13 +44,13 @@ pub struct NmfSettings {
 }
 
 const DEFAULT_ALPHA: f64 = 0.2;
-const DEFAULT_PRIOR_WEIGHT: f64 = 0.03;
+pub(crate) const DEFAULT_PRIOR_WEIGHT: f64 = 0.03;
 const DEFAULT_SMOOTHING: f64 = 1e-3;
-const DEFAULT_BASIS_RIDGE: f64 = 0.01;
+pub(crate) const DEFAULT_BASIS_RIDGE: f64 = 0.01;
 const DEFAULT_MIN_RELATIVE_NOISE: f64 = 1e-3;
-const DEFAULT_LEARNING_RATE: f64 = 0.02;
+pub(crate) const DEFAULT_LEARNING_RATE: f64 = 0.02;
 const DEFAULT_ITERATIONS: usize = 5000;
-const DEFAULT_TOLERANCE: f64 = 1e-6;
+pub(crate) const DEFAULT_TOLERANCE: f64 = 1e-6;
 
 impl NmfSettings {
     /// Returns the default settings for `k` components; the crate

@@ -1,5 +1,6 @@
 //! Checks that tell when a fit cannot be read as "10% of basis 1 and 90% of
-//! basis 2". They find components that no series follows, basis series far
+//! basis 2". They find fits that explain almost none of the data and
+//! components that no series follows. They also find basis series far
 //! outside the range of the data, fits that stopped at the iteration limit,
 //! and unscaled series so different in size that the largest decide the fit.
 
@@ -8,6 +9,7 @@ use std::fmt;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::fit::{dominant_rows, NmfFit};
+use crate::poor_fit::{likely_causes, LikelyCause, POOR_FIT_ERROR};
 use crate::scaling::Scaling;
 
 /// How far a basis series may leave the range of the data before
@@ -86,17 +88,28 @@ pub enum FitWarning {
         /// Its root mean square.
         largest_rms: f64,
     },
+    /// The fit explains almost none of the data: its relative error is at
+    /// least [`POOR_FIT_ERROR`], while `W·H = 0` has relative error 1.
+    PoorFit {
+        /// The fit's relative error.
+        relative_error: f64,
+        /// The settings that likely caused it; empty if none of the checks
+        /// of [`LikelyCause`] applies.
+        causes: Vec<LikelyCause>,
+    },
 }
 
 impl FitWarning {
     /// Returns a short machine-readable name: `"empty_component"`,
-    /// `"basis_out_of_range"`, `"not_converged"` or `"unscaled_series"`.
+    /// `"basis_out_of_range"`, `"not_converged"`, `"unscaled_series"` or
+    /// `"poor_fit"`.
     pub fn kind(&self) -> &'static str {
         match self {
             FitWarning::EmptyComponent { .. } => "empty_component",
             FitWarning::BasisOutOfRange { .. } => "basis_out_of_range",
             FitWarning::NotConverged { .. } => "not_converged",
             FitWarning::UnscaledSeries { .. } => "unscaled_series",
+            FitWarning::PoorFit { .. } => "poor_fit",
         }
     }
 
@@ -105,7 +118,9 @@ impl FitWarning {
         match self {
             FitWarning::EmptyComponent { component, .. }
             | FitWarning::BasisOutOfRange { component, .. } => Some(*component),
-            FitWarning::NotConverged { .. } | FitWarning::UnscaledSeries { .. } => None,
+            FitWarning::NotConverged { .. }
+            | FitWarning::UnscaledSeries { .. }
+            | FitWarning::PoorFit { .. } => None,
         }
     }
 }
@@ -113,6 +128,32 @@ impl FitWarning {
 impl fmt::Display for FitWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            FitWarning::PoorFit {
+                relative_error,
+                ref causes,
+            } => {
+                write!(
+                    f,
+                    "the relative error is {}, so the fit explains almost none of the data \
+                     (W·H = 0 has relative error 1); ",
+                    short(relative_error)
+                )?;
+                if causes.is_empty() {
+                    return write!(
+                        f,
+                        "none of the basis ridge, prior weight, learning rate and tolerance \
+                         explains it, so the data may hold no structure that k components \
+                         capture; compare with the relative error of the rank-k SVD"
+                    );
+                }
+                let listed: Vec<String> = causes.iter().map(LikelyCause::to_string).collect();
+                let label = if causes.len() == 1 {
+                    "likely cause"
+                } else {
+                    "likely causes"
+                };
+                write!(f, "{label}: {}", listed.join("; "))
+            }
             FitWarning::EmptyComponent {
                 component,
                 weight_share,
@@ -226,6 +267,17 @@ impl Serialize for FitWarning {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let message = self.to_string();
         match *self {
+            FitWarning::PoorFit {
+                relative_error,
+                ref causes,
+            } => {
+                let mut s = serializer.serialize_struct("FitWarning", 4)?;
+                s.serialize_field("kind", self.kind())?;
+                s.serialize_field("relative_error", &relative_error)?;
+                s.serialize_field("causes", causes)?;
+                s.serialize_field("message", &message)?;
+                s.end()
+            }
             FitWarning::EmptyComponent {
                 component,
                 total_weight,
@@ -321,6 +373,13 @@ impl NmfFit {
     /// given as a share of the data's range (`margin ≥ 0`).
     pub fn warnings_with_margin(&self, margin: f64) -> Vec<FitWarning> {
         let mut found = Vec::new();
+        // First, because it explains the warnings that follow it.
+        if self.relative_error >= POOR_FIT_ERROR {
+            found.push(FitWarning::PoorFit {
+                relative_error: self.relative_error,
+                causes: likely_causes(self),
+            });
+        }
         let dominant = dominant_rows(&self.h);
         let n = self.h.ncols().max(1) as f64;
         for component in 0..self.h.nrows() {
@@ -417,6 +476,8 @@ mod tests {
             stopped_by_callback: false,
             max_iterations: 100,
             tolerance: 1e-6,
+            basis_ridge: 0.01,
+            learning_rate: 0.02,
             data_range,
             seconds: 0.0,
             scale: None,

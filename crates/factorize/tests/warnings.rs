@@ -7,8 +7,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use ferroflux_factorize::{
-    read_series_csv, seed_problem, FitWarning, Matrix, NmfFit, Scaling, SimplexNmf,
-    BASIS_RANGE_MARGIN, UNSCALED_SIZE_RATIO,
+    read_series_csv, seed_problem, FitWarning, LikelyCause, Matrix, NmfFit, Objective, Scaling,
+    SimplexNmf, BASIS_RANGE_MARGIN, POOR_FIT_ERROR, UNSCALED_SIZE_RATIO,
 };
 
 fn fertility() -> Matrix<f64> {
@@ -334,6 +334,130 @@ fn one_iteration_reports_no_measured_change() {
         .to_string();
     assert!(
         message.starts_with("the fit stopped at the limit of 2 iterations with the cost"),
+        "{message}"
+    );
+}
+
+/// Returns the causes of the poor_fit warning of `fit`, which must be the
+/// first warning.
+fn poor_fit_causes(fit: &NmfFit) -> Vec<LikelyCause> {
+    let warnings = fit.warnings();
+    let Some(FitWarning::PoorFit {
+        relative_error,
+        causes,
+    }) = warnings.first()
+    else {
+        panic!("expected poor_fit first, got {warnings:?}");
+    };
+    assert_eq!(*relative_error, fit.relative_error);
+    causes.clone()
+}
+
+#[test]
+fn huge_basis_ridge_named_as_cause() {
+    let fit = SimplexNmf::new(3)
+        .basis_ridge(1e20)
+        .fit(&fertility())
+        .unwrap();
+    assert!(fit.relative_error > 0.9999, "{}", fit.relative_error);
+    let causes = poor_fit_causes(&fit);
+    assert_eq!(causes, [LikelyCause::BasisRidge { basis_ridge: 1e20 }]);
+    let message = fit.warnings()[0].to_string();
+    assert_eq!(
+        message,
+        "the relative error is 1.00, so the fit explains almost none of the data (W·H = 0 has \
+         relative error 1); likely cause: the basis ridge 1.00e20 flattens every basis series \
+         towards zero (the default is 0.0100)"
+    );
+    let json = serde_json::to_value(&fit.warnings()[0]).unwrap();
+    assert_eq!(json["kind"], "poor_fit");
+    assert_eq!(json["causes"][0]["setting"], "basis_ridge");
+    assert_eq!(json["causes"][0]["value"], 1e20);
+
+    // The default fit of the same data explains it, so it gets no poor_fit.
+    let default = SimplexNmf::new(3).fit(&fertility()).unwrap();
+    assert!(default.relative_error < POOR_FIT_ERROR);
+    assert!(!kinds(&default.warnings()).contains(&"poor_fit"));
+}
+
+#[test]
+fn huge_seed_step_named_as_cause() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/elnino_sst_monthly_12x61.csv");
+    let elnino = read_series_csv(&path).expect("shipped El Niño data").values;
+    let fit = SimplexNmf::new(3)
+        .objective(Objective::Seed)
+        .learning_rate(1e6)
+        .iterations(300)
+        .fit(&elnino)
+        .unwrap();
+    assert!(fit.relative_error > 1.0, "{}", fit.relative_error);
+    let causes = poor_fit_causes(&fit);
+    // The suggestion is the default 0.02 times the data's largest value.
+    let suggested = 0.02 * elnino.max();
+    assert_eq!(
+        causes,
+        [LikelyCause::LearningRate {
+            learning_rate: 1e6,
+            suggested,
+        }]
+    );
+    let message = fit.warnings()[0].to_string();
+    assert!(
+        message.ends_with(
+            "likely cause: the learning rate 1.00e6 takes steps too large for data of this \
+             size (try 0.585 or less)"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn poor_fit_names_each_cause_that_applies() {
+    let mut fit = SimplexNmf::new(3)
+        .basis_ridge(1e20)
+        .fit(&fertility())
+        .unwrap();
+    // The settings a fit records decide the causes, so this fit is changed
+    // by hand to one that a loose tolerance stopped at once and that ran
+    // with a huge prior weight.
+    fit.tolerance = 2.0;
+    fit.converged = true;
+    fit.iterations = 11;
+    fit.prior_weight = 1e6;
+    let causes = poor_fit_causes(&fit);
+    assert_eq!(
+        causes,
+        [
+            LikelyCause::BasisRidge { basis_ridge: 1e20 },
+            LikelyCause::PriorWeight { prior_weight: 1e6 },
+            LikelyCause::Tolerance {
+                tolerance: 2.0,
+                iterations: 11,
+            },
+        ]
+    );
+    let message = fit.warnings()[0].to_string();
+    assert!(
+        message.contains(
+            "likely causes: the basis ridge 1.00e20 flattens every basis series towards zero \
+             (the default is 0.0100); the prior weight 1.00e6 is above 100, the largest weight \
+             measured on the example data (the default is 0.0300); the tolerance 2.00 stopped the fit after 11 iterations (the default \
+             is 1.00e-6)"
+        ),
+        "{message}"
+    );
+
+    // When no setting explains it, the warning points at the data.
+    let mut plain = SimplexNmf::new(3).fit(&fertility()).unwrap();
+    plain.relative_error = 0.97;
+    assert_eq!(poor_fit_causes(&plain), []);
+    let message = plain.warnings()[0].to_string();
+    assert!(
+        message.ends_with(
+            "none of the basis ridge, prior weight, learning rate and tolerance explains it, so \
+             the data may hold no structure that k components capture; compare with the \
+             relative error of the rank-k SVD"
+        ),
         "{message}"
     );
 }
