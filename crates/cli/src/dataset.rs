@@ -246,6 +246,8 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
                     "; the cell contains a {delimiter}, so the file may separate its cells by \
                      {delimiter}s, but --input expects commas: convert the file to commas"
                 ));
+            } else if let Some(hint) = decimal_comma_hint(&cell) {
+                problem.push_str(&hint);
             }
             if row == 0 && header == HeaderArg::Absent {
                 problem.push_str(&format!(
@@ -298,6 +300,30 @@ fn foreign_delimiter(cell: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Returns a hint for a quoted cell of digits and commas, such as `"1,5"`,
+/// which is a number written with a decimal comma or thousands separators.
+/// A cell with one comma gets the number with a decimal point as the fix.
+fn decimal_comma_hint(cell: &str) -> Option<String> {
+    let numeric = cell
+        .chars()
+        .all(|c| c.is_ascii_digit() || ",.+-eE".contains(c));
+    if !(cell.contains(',') && numeric) {
+        return None;
+    }
+    let with_point = cell.replace(',', ".");
+    let number = cell.matches(',').count() == 1 && with_point.parse::<f64>().is_ok();
+    Some(if number {
+        format!(
+            "; if its comma is a decimal comma, write the number with a decimal point, as \
+             {with_point}, because --input reads only decimal points"
+        )
+    } else {
+        "; the cell is a number with commas, so write it with a decimal point and without \
+         thousands separators"
+            .to_string()
+    })
 }
 
 /// Formats ", line L, column C (series NAME)", leaving out an unknown name.

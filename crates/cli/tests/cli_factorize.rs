@@ -1264,6 +1264,25 @@ fn bad_input_messages_name_value_place_and_fix() {
             ],
         },
         BadInput {
+            name: "decimal-comma.csv",
+            contents: "a,b\n\"1,5\",2\n3,\"4,25\"\n",
+            extra: &[],
+            expected: &[
+                "decimal-comma.csv, line 2, column 1 (series a): cannot read \"1,5\"",
+                "if its comma is a decimal comma, write the number with a decimal point, as 1.5",
+            ],
+        },
+        BadInput {
+            name: "thousands-comma.csv",
+            contents: "a,b\n\"1,234,567\",2\n3,4\n",
+            extra: &[],
+            expected: &[
+                "thousands-comma.csv, line 2, column 1 (series a): cannot read \"1,234,567\"",
+                "the cell is a number with commas, so write it with a decimal point and \
+                 without thousands separators",
+            ],
+        },
+        BadInput {
             name: "tabs.csv",
             contents: "a\tb\n1.5\t2\n",
             extra: &[],
