@@ -10,8 +10,9 @@ use ferroflux::factorize::{Header, Init, NmfSettings, Objective, Scaling, Simple
 #[derive(Debug, Args)]
 pub struct FactorizeArgs {
     /// CSV file of series: one column per series, one row per time step, an
-    /// optional header row of series names. Without it, the synthetic problem
-    /// of the Flux time-series example is fitted.
+    /// optional header row of series names; `-` reads standard input.
+    /// Without it, the synthetic problem of the Flux time-series example is
+    /// fitted.
     #[arg(long, value_name = "CSV")]
     pub input: Option<PathBuf>,
 

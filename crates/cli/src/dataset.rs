@@ -1,6 +1,7 @@
 //! The data to factorise: a CSV file of series, or the synthetic problem.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use ferroflux::factorize::{read_csv_records, read_series_csv_with, seed_problem, FactorizeError};
@@ -27,7 +28,7 @@ pub struct Dataset {
 impl Dataset {
     /// Loads `--input`, or builds the synthetic problem without it.
     pub fn load(args: &FactorizeArgs) -> Result<Self, CliError> {
-        let Some(input) = &args.input else {
+        let Some(given) = &args.input else {
             if let Some(path) = &args.series_names {
                 return Err(names_error(
                     path,
@@ -50,6 +51,7 @@ impl Dataset {
             });
         };
 
+        let input = &input_file(given)?;
         if input.is_dir() {
             return Err(CliError::Input {
                 path: input.clone(),
@@ -73,6 +75,8 @@ impl Dataset {
             });
         }
         if args.header == HeaderArg::Auto && data.names.is_none() {
+            // NOTE: this reads the file a second time, and a pipe on
+            // standard input is empty by then, so piped data get no note.
             note_integer_first_row(input);
         }
         let mut display_names: Vec<String> = match &data.names {
@@ -128,10 +132,14 @@ impl Dataset {
                 );
             }
         }
+        let source = if is_stdin(given) {
+            "standard input".to_string()
+        } else {
+            given.display().to_string()
+        };
         Ok(Dataset {
             description: format!(
-                "{} ({} x {} series)",
-                input.display(),
+                "{source} ({} x {} series)",
                 time_steps(data.values.nrows()),
                 data.values.ncols()
             ),
@@ -141,6 +149,39 @@ impl Dataset {
             synthetic: false,
         })
     }
+}
+
+/// Returns whether `--input` names the standard input, as `-` does.
+fn is_stdin(input: &Path) -> bool {
+    input.as_os_str() == "-"
+}
+
+/// Returns the file to read for `--input`: the path as given, or for `-` the
+/// standard input as `/dev/stdin`, which the reader opens like a file. A
+/// file named `-` is read as `./-`.
+fn input_file(input: &Path) -> Result<PathBuf, CliError> {
+    if !is_stdin(input) {
+        return Ok(input.to_path_buf());
+    }
+    let invalid = |reason: &str| CliError::InvalidOption {
+        option: "input",
+        value: "-".into(),
+        reason: reason.to_string(),
+    };
+    let stdin = Path::new("/dev/stdin");
+    if !stdin.exists() {
+        return Err(invalid(
+            "reading the series from standard input needs /dev/stdin, which this system does \
+             not have; save the data to a CSV file and pass its path",
+        ));
+    }
+    if std::io::stdin().is_terminal() {
+        return Err(invalid(
+            "it reads the series from standard input, which is a terminal here; pipe the CSV \
+             data in, as in `--input - < data.csv`, or pass the file's path",
+        ));
+    }
+    Ok(stdin.to_path_buf())
 }
 
 /// Rejects display names that two series share, which would make the

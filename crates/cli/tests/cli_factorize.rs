@@ -1364,6 +1364,48 @@ fn bad_input_messages_name_value_place_and_fix() {
     }
 }
 
+/// `--input -` reads the series from a pipe on standard input.
+#[cfg(unix)]
+#[test]
+fn input_dash_reads_stdin() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let out = scratch("stdin").join("report");
+    let csv = std::fs::read(data("elnino_sst_monthly_12x61.csv")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferroflux"))
+        .args([
+            "factorize",
+            "--input",
+            "-",
+            "--k",
+            "2",
+            "--iterations",
+            "100",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&csv).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+
+    let text = stdout(&output);
+    assert!(
+        text.contains("data: standard input (12 time steps x 61 series)"),
+        "{text}"
+    );
+    let report = report(&out);
+    assert_eq!(report["series"], 61);
+    assert_eq!(report["time_steps"], 12);
+    let h = std::fs::read_to_string(out.join("H.csv")).unwrap();
+    assert!(h.starts_with("1950,1951,"), "H.csv header: {h:.40}");
+}
+
 #[test]
 fn folder_as_input_is_reported() {
     let folder = scratch("folder-input");
