@@ -68,6 +68,7 @@
 
 #![warn(missing_docs)]
 
+mod advice;
 mod baseline;
 mod error;
 mod fit;

@@ -8,7 +8,9 @@ use std::fmt;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use crate::advice;
 use crate::fit::{dominant_rows, NmfFit};
+use crate::objective::Objective;
 use crate::poor_fit::{likely_causes, LikelyCause, POOR_FIT_ERROR};
 use crate::scaling::Scaling;
 
@@ -46,6 +48,15 @@ pub enum FitWarning {
         weight_share: f64,
         /// The largest weight any series puts on the component.
         largest_weight: f64,
+        /// The fit's basis ridge μ; `None` for the seed objective, which
+        /// has no ridge term.
+        basis_ridge: Option<f64>,
+        /// Whether the component's basis series stays below the data's
+        /// largest absolute value everywhere, as a basis that the ridge
+        /// pulled towards zero does.
+        flattened: bool,
+        /// The fit's prior weight λ.
+        prior_weight: f64,
     },
     /// A basis series leaves the range of the data by more than the margin.
     BasisOutOfRange {
@@ -61,6 +72,9 @@ pub enum FitWarning {
         data_max: f64,
         /// The margin used, as a share of `data_max - data_min`.
         margin: f64,
+        /// The fit's basis ridge μ; `None` for the seed objective, which
+        /// has no ridge term.
+        basis_ridge: Option<f64>,
     },
     /// The fit ran out of iterations before the cost settled. It is not
     /// reported for a tolerance of 0, which requests every iteration, or
@@ -158,16 +172,18 @@ impl fmt::Display for FitWarning {
                 component,
                 weight_share,
                 largest_weight,
+                basis_ridge,
+                flattened,
+                prior_weight,
                 ..
             } => write!(
                 f,
                 "component {} is the largest weight of no series (it carries {:.1}% of all \
-                 weight, at most {} in any series), so it describes no group; try fewer \
-                 components, another initialisation or seed, a larger basis ridge or a smaller \
-                 prior weight",
+                 weight, at most {} in any series), so it describes no group; {}",
                 component + 1,
                 100.0 * weight_share,
-                short(largest_weight)
+                short(largest_weight),
+                advice::empty_component(basis_ridge, flattened, prior_weight)
             ),
             FitWarning::BasisOutOfRange {
                 component,
@@ -175,17 +191,18 @@ impl fmt::Display for FitWarning {
                 max,
                 data_min,
                 data_max,
-                ..
+                margin,
+                basis_ridge,
             } => write!(
                 f,
                 "basis {} spans {} to {} while the data span {} to {}, so the weights of this \
-                 component do not read as shares of a typical series; try fewer components, \
-                 another initialisation, or a larger basis ridge",
+                 component do not read as shares of a typical series; {}",
                 component + 1,
                 short(min),
                 short(max),
                 short(data_min),
-                short(data_max)
+                short(data_max),
+                advice::basis_out_of_range([min, max], [data_min, data_max], margin, basis_ridge)
             ),
             FitWarning::NotConverged {
                 iterations,
@@ -283,13 +300,19 @@ impl Serialize for FitWarning {
                 total_weight,
                 weight_share,
                 largest_weight,
+                basis_ridge,
+                flattened,
+                prior_weight,
             } => {
-                let mut s = serializer.serialize_struct("FitWarning", 6)?;
+                let mut s = serializer.serialize_struct("FitWarning", 9)?;
                 s.serialize_field("kind", self.kind())?;
                 s.serialize_field("component", &(component + 1))?;
                 s.serialize_field("total_weight", &total_weight)?;
                 s.serialize_field("weight_share", &weight_share)?;
                 s.serialize_field("largest_weight", &largest_weight)?;
+                s.serialize_field("basis_ridge", &basis_ridge)?;
+                s.serialize_field("flattened", &flattened)?;
+                s.serialize_field("prior_weight", &prior_weight)?;
                 s.serialize_field("message", &message)?;
                 s.end()
             }
@@ -300,8 +323,9 @@ impl Serialize for FitWarning {
                 data_min,
                 data_max,
                 margin,
+                basis_ridge,
             } => {
-                let mut s = serializer.serialize_struct("FitWarning", 8)?;
+                let mut s = serializer.serialize_struct("FitWarning", 9)?;
                 s.serialize_field("kind", self.kind())?;
                 s.serialize_field("component", &(component + 1))?;
                 s.serialize_field("min", &min)?;
@@ -309,6 +333,7 @@ impl Serialize for FitWarning {
                 s.serialize_field("data_min", &data_min)?;
                 s.serialize_field("data_max", &data_max)?;
                 s.serialize_field("margin", &margin)?;
+                s.serialize_field("basis_ridge", &basis_ridge)?;
                 s.serialize_field("message", &message)?;
                 s.end()
             }
@@ -380,6 +405,10 @@ impl NmfFit {
                 causes: likely_causes(self),
             });
         }
+        let basis_ridge = (self.objective == Objective::Gaussian).then_some(self.basis_ridge);
+        let [data_min, data_max] = self.data_range;
+        let data_size = data_min.abs().max(data_max.abs());
+
         let dominant = dominant_rows(&self.h);
         let n = self.h.ncols().max(1) as f64;
         for component in 0..self.h.nrows() {
@@ -393,9 +422,12 @@ impl NmfFit {
                 total_weight,
                 weight_share: total_weight / n,
                 largest_weight: row.max(),
+                basis_ridge,
+                flattened: self.w.column(component).amax() < data_size,
+                prior_weight: self.prior_weight,
             });
         }
-        let [data_min, data_max] = self.data_range;
+
         let reach = margin * (data_max - data_min);
         for (component, column) in self.w.column_iter().enumerate() {
             let (min, max) = (column.min(), column.max());
@@ -407,9 +439,11 @@ impl NmfFit {
                     data_min,
                     data_max,
                     margin,
+                    basis_ridge,
                 });
             }
         }
+
         let hit_limit = !self.converged
             && !self.stopped_by_callback
             && self.tolerance > 0.0
@@ -540,6 +574,9 @@ mod tests {
             total_weight,
             weight_share,
             largest_weight,
+            basis_ridge,
+            flattened,
+            prior_weight,
         } = warnings[0]
         else {
             panic!("expected an empty component, got {:?}", warnings[0]);
@@ -548,13 +585,18 @@ mod tests {
         assert!((total_weight - 0.9).abs() < 1e-12);
         assert!((weight_share - 0.225).abs() < 1e-12);
         assert_eq!(largest_weight, 0.3);
+        assert_eq!(basis_ridge, Some(0.01));
+        // Basis 3 reaches 1.0, the data's largest value.
+        assert!(!flattened);
+        assert_eq!(prior_weight, 0.03);
         assert_eq!(warnings[0].kind(), "empty_component");
         assert_eq!(warnings[0].component(), Some(2));
         assert_eq!(
             warnings[0].to_string(),
             "component 3 is the largest weight of no series (it carries 22.5% of all weight, \
-             at most 0.300 in any series), so it describes no group; try fewer components, \
-             another initialisation or seed, a larger basis ridge or a smaller prior weight"
+             at most 0.300 in any series), so it describes no group; try the k-means++ \
+             initialisation with 8 restarts, fewer components, a larger basis ridge or a \
+             smaller prior weight"
         );
     }
 
@@ -589,6 +631,7 @@ mod tests {
                     data_min: 0.0,
                     data_max: 1.0,
                     margin: 0.25,
+                    basis_ridge: Some(0.01),
                 },
                 FitWarning::BasisOutOfRange {
                     component: 2,
@@ -597,14 +640,15 @@ mod tests {
                     data_min: 0.0,
                     data_max: 1.0,
                     margin: 0.25,
+                    basis_ridge: Some(0.01),
                 },
             ]
         );
         assert_eq!(
             warnings[0].to_string(),
             "basis 2 spans -0.300 to 0.500 while the data span 0 to 1.00, so the weights of \
-             this component do not read as shares of a typical series; try fewer components, \
-             another initialisation, or a larger basis ridge"
+             this component do not read as shares of a typical series; try the k-means++ \
+             initialisation with 8 restarts, fewer components or a larger basis ridge"
         );
         assert_eq!(fit.warnings_with_margin(0.3), []);
         assert_eq!(fit.warnings_with_margin(0.0).len(), 3);
@@ -687,6 +731,9 @@ mod tests {
                 "total_weight": total_weight,
                 "weight_share": total_weight / 4.0,
                 "largest_weight": 0.3,
+                "basis_ridge": 0.01,
+                "flattened": false,
+                "prior_weight": 0.03,
                 "message": warnings[0].to_string(),
             },
             {

@@ -7,8 +7,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use ferroflux_factorize::{
-    read_series_csv, seed_problem, FitWarning, LikelyCause, Matrix, NmfFit, Objective, Scaling,
-    SimplexNmf, BASIS_RANGE_MARGIN, POOR_FIT_ERROR, UNSCALED_SIZE_RATIO,
+    read_series_csv, seed_problem, FitWarning, Init, LikelyCause, Matrix, NmfFit, Objective,
+    Scaling, SimplexNmf, BASIS_RANGE_MARGIN, POOR_FIT_ERROR, UNSCALED_SIZE_RATIO,
 };
 
 fn fertility() -> Matrix<f64> {
@@ -46,10 +46,12 @@ fn fertility_bases_outside_data_range() {
             data_min,
             data_max,
             margin,
+            basis_ridge,
         } = *warning
         else {
             panic!("unexpected warning {warning:?}");
         };
+        assert_eq!(basis_ridge, Some(0.01));
         let column = fit.w.column(component);
         assert_eq!(min, column.min());
         assert_eq!(max, column.max());
@@ -108,10 +110,15 @@ fn seed_problem_has_empty_component() {
         total_weight,
         weight_share,
         largest_weight,
+        basis_ridge,
+        prior_weight,
+        ..
     } = *empty[0]
     else {
         unreachable!("filtered by kind");
     };
+    assert_eq!(basis_ridge, Some(0.01));
+    assert_eq!(prior_weight, 0.03);
     assert!(!fit.dominant_components().contains(&component));
     let row = fit.h.row(component);
     assert_eq!(total_weight, row.sum());
@@ -460,4 +467,48 @@ fn poor_fit_names_each_cause_that_applies() {
         ),
         "{message}"
     );
+}
+
+#[test]
+fn out_of_range_advice_clears_fertility() {
+    let a = fertility();
+    let default = SimplexNmf::new(3).fit(&a).unwrap();
+    for warning in default.warnings() {
+        let text = warning.to_string();
+        assert!(
+            text.contains("; try the k-means++ initialisation with 8 restarts, "),
+            "{text}"
+        );
+    }
+    // The advice holds on these data: that start leaves every basis within
+    // range and every component with a series.
+    let kmeans = SimplexNmf::new(3)
+        .init(Init::KMeansPlusPlus)
+        .restarts(8)
+        .fit(&a)
+        .unwrap();
+    assert_eq!(kmeans.warnings(), []);
+}
+
+#[test]
+fn flattening_ridge_is_never_advised_larger() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/elnino_sst_monthly_12x61.csv");
+    let elnino = read_series_csv(&path).expect("shipped El Niño data").values;
+    for mu in [1e3, 1e20] {
+        let fit = SimplexNmf::new(3).basis_ridge(mu).fit(&elnino).unwrap();
+        let warnings = fit.warnings();
+        let advised: Vec<&FitWarning> = warnings
+            .iter()
+            .filter(|w| matches!(w.kind(), "basis_out_of_range" | "empty_component"))
+            .collect();
+        assert!(!advised.is_empty(), "μ = {mu:e}: {warnings:?}");
+        for warning in advised {
+            let text = warning.to_string();
+            assert!(!text.contains("larger basis ridge"), "μ = {mu:e}: {text}");
+            assert!(
+                text.contains("try a smaller basis ridge"),
+                "μ = {mu:e}: {text}"
+            );
+        }
+    }
 }
