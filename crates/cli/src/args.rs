@@ -118,7 +118,7 @@ pub struct FactorizeArgs {
     )]
     pub time_step: Number,
 
-    /// Number of series drawn in series.png, from the first.
+    /// Number of series drawn in series.png, from the first (at most 200).
     #[arg(
         long,
         value_name = "N",

@@ -1414,6 +1414,54 @@ fn folder_as_input_is_reported() {
     assert!(message.contains("--input takes a CSV file"), "{message}");
 }
 
+/// series.png grows by one row of panels per 4 series, so --panels has an
+/// upper limit, checked before the data are read.
+#[test]
+fn panels_above_limit_are_rejected() {
+    let folder = scratch("panels-limit");
+    let out = folder.join("report");
+    let input = factorize_data("world_fertility_52x188.csv");
+    let message = factorize_fails(&out, &["--input", &input, "--panels", "100000"]);
+    assert!(message.contains("invalid --panels 100000:"), "{message}");
+    assert!(
+        message.contains("series.png draws at most 200 series, 50 rows of 4 panels"),
+        "{message}"
+    );
+    assert!(message.contains("choose --panels 200 or less"), "{message}");
+    assert_only(&folder, &[]);
+
+    let message = factorize_fails(&out, &["--panels", "201"]);
+    assert!(message.contains("invalid --panels 201:"), "{message}");
+
+    // At the limit all 188 countries are drawn, 4 per row.
+    factorize(
+        &out,
+        &["--input", &input, "--iterations", "50", "--panels", "200"],
+    );
+    let png = std::fs::read(out.join("series.png")).unwrap();
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    let default = scratch("panels-default").join("report");
+    factorize(&default, &["--input", &input, "--iterations", "50"]);
+    let png = std::fs::read(default.join("series.png")).unwrap();
+    let default_height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!(
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        width,
+        "series.png width"
+    );
+    // 47 rows of panels against the 3 rows of the default 12 series.
+    assert!(
+        height > default_height,
+        "heights {height}, {default_height}"
+    );
+    assert_eq!(
+        (height - default_height) % 44,
+        0,
+        "heights {height}, {default_height}"
+    );
+}
+
 #[test]
 fn overflowing_time_axis_is_rejected() {
     let out = scratch("time-axis").join("report");
