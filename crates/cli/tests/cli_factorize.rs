@@ -1471,8 +1471,11 @@ fn overflowing_time_axis_is_rejected() {
     assert!(message.contains("inf"), "{message}");
 }
 
+/// A fit that stops early does not claim to take long, however high its
+/// iteration limit: the note on stderr comes only once a fit has run for
+/// a while.
 #[test]
-fn long_fit_without_terminal_is_noted() {
+fn quick_fit_with_high_limit_has_no_note() {
     let out = scratch("long-fit").join("report");
     // A tolerance of 1 stops each run after a few iterations, so the run is
     // short although its iteration limit is 200 x 1000.
@@ -1486,11 +1489,8 @@ fn long_fit_without_terminal_is_noted() {
     ];
     let output = factorize(&out, &args);
     let message = stderr(&output);
-    assert!(
-        message.contains("note: simplex NMF, gaussian objective: up to 200000 iterations"),
-        "{message}"
-    );
-    assert!(message.contains("not a terminal"), "{message}");
+    assert!(!message.contains("note:"), "{message}");
+    assert!(!message.contains("iterations"), "{message}");
 }
 
 #[test]
