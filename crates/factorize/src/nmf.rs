@@ -277,6 +277,13 @@ impl SimplexNmf {
     /// Ordering the weights from small to large follows the path from an
     /// accurate fit towards hard clusters.
     ///
+    /// Limitation: with [`Objective::Seed`] the path shows no trade-off.
+    /// That cost has no minimum for α < 1, so every λ > 0 ends in hard
+    /// clusters once the run is long enough. A run that stops at the
+    /// iteration limit, as with [`SimplexNmf::seed_preset`] (tolerance 0),
+    /// hands an unconverged fit to the next point, so the error falls along
+    /// the path because of the added iterations, whatever the weights are.
+    ///
     /// # Errors
     /// As [`SimplexNmf::fit`], and [`FactorizeError::InvalidSetting`] for an
     /// empty list or a negative or non-finite weight.

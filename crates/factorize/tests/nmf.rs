@@ -651,7 +651,7 @@ fn huge_values_fit_like_their_scaled_copy() {
 /// data became inf inside the fit, and the fit failed with an SVD error that
 /// blamed the input. The fit must not depend on the data's scale at either
 /// end of the range, with every scaling. The seed objective is not scale
-/// invariant, so it must say that the data are too small.
+/// invariant, so it must reject the data as too small.
 #[test]
 fn tiny_values_fit_like_their_scaled_copy() {
     let a = Matrix::from_column_slice(
@@ -695,4 +695,49 @@ fn tiny_values_fit_like_their_scaled_copy() {
     assert!(matches!(error, FactorizeError::TooSmall { .. }), "{text}");
     assert!(text.contains("4e-200"), "{text}");
     assert!(text.contains("multiply the data"), "{text}");
+}
+
+/// A regularisation path of the seed objective shows no trade-off
+/// between error and sparsity. With the Flux example's settings, each
+/// point adds 2000 steps to the unconverged point before it, so the error
+/// falls along a path of prior weights 0, 1, 10 just as it does along a
+/// path of zeros. And with enough steps every weight λ > 0 drives every
+/// series to a corner, because the cost has no minimum for α < 1.
+#[test]
+fn seed_path_error_follows_steps_not_prior() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/elnino_sst_monthly_12x61.csv");
+    let a = ferroflux_factorize::read_series_csv(&path)
+        .expect("shipped El Niño data")
+        .values;
+    let preset = SimplexNmf::seed_preset(3);
+    let weighted = preset.path(&a, &[0.0, 1.0, 10.0]).unwrap();
+    let unweighted = preset.path(&a, &[0.0, 0.0, 0.0]).unwrap();
+    for (with_prior, without) in weighted.iter().zip(&unweighted) {
+        let gap = (with_prior.relative_error - without.relative_error).abs();
+        assert!(
+            gap < 0.05 * without.relative_error,
+            "λ = {}: {} against {} without prior",
+            with_prior.prior_weight,
+            with_prior.relative_error,
+            without.relative_error
+        );
+    }
+    assert!(weighted[2].relative_error < weighted[1].relative_error);
+    assert!(weighted[1].relative_error < weighted[0].relative_error);
+
+    let converged = |lambda: f64| {
+        preset
+            .clone()
+            .extra_components(0)
+            .learning_rate(0.01)
+            .iterations(3000)
+            .prior_weight(lambda)
+            .fit(&a)
+            .unwrap()
+            .sparsity()
+            .share_above_0_9
+    };
+    assert_eq!(converged(1.0), 1.0);
+    assert_eq!(converged(10.0), 1.0);
 }
