@@ -133,30 +133,8 @@ pub fn fit_error(
 ) -> CliError {
     let series_names = data.header.as_deref();
     match error {
-        FactorizeError::InvalidRank { k, n } => {
-            // The SVD baseline needs k up to the rank, which is at most T.
-            let rows = data.values.nrows();
-            let fix = if rows < n {
-                format!(
-                    "choose --k from 1 to {rows}, because the rank of the data is at most its \
-                     {}",
-                    time_steps(rows)
-                )
-            } else {
-                format!("choose --k from 1 to {n}")
-            };
-            invalid_k(
-                k,
-                format!(
-                    "the number of components must be between 1 and the number of series, \
-                     {n}; {fix}"
-                ),
-            )
-        }
-        FactorizeError::Svd(LinalgError::ZeroRank) => invalid_k(
-            0,
-            "the number of components must be at least 1; choose --k 1 or more".into(),
-        ),
+        FactorizeError::InvalidRank { k, n } => invalid_k(k, n),
+        FactorizeError::Svd(LinalgError::ZeroRank) => invalid_k(0, data.values.ncols()),
         FactorizeError::Svd(LinalgError::RankTooLarge {
             k,
             rank,
@@ -170,15 +148,16 @@ pub fn fit_error(
             rows,
             cols,
             ..
-        } => invalid_k(
-            k,
-            format!(
+        } => CliError::InvalidOption {
+            option: "k",
+            value: k.to_string(),
+            reason: format!(
                 "k is larger than the rank of the data, {rank} (the data has {} x {cols} \
                  series), so no rank-{k} SVD exists to compare the fit with; choose --k {rank} \
                  or less",
                 time_steps(rows)
             ),
-        ),
+        },
         FactorizeError::InvalidSetting {
             name,
             value,
@@ -290,11 +269,16 @@ fn series_label(series: usize, series_names: Option<&[String]>) -> String {
     }
 }
 
-fn invalid_k(k: usize, reason: String) -> CliError {
+/// Rejects a k outside `1..=n`, the range of every fit: a fit may use more
+/// components than the data's rank, but not more than its series.
+fn invalid_k(k: usize, n: usize) -> CliError {
     CliError::InvalidOption {
         option: "k",
         value: k.to_string(),
-        reason,
+        reason: format!(
+            "the number of components must be between 1 and the number of series, {n}; \
+             choose --k from 1 to {n}"
+        ),
     }
 }
 

@@ -1240,7 +1240,7 @@ fn bad_input_messages_name_value_place_and_fix() {
             expected: &[
                 "invalid --k 4",
                 "number of series, 3",
-                "choose --k from 1 to 2",
+                "choose --k from 1 to 3",
             ],
         },
         BadInput {
@@ -1404,6 +1404,24 @@ fn input_dash_reads_stdin() {
     assert_eq!(report["time_steps"], 12);
     let h = std::fs::read_to_string(out.join("H.csv")).unwrap();
     assert!(h.starts_with("1950,1951,"), "H.csv header: {h:.40}");
+}
+
+/// A k outside 1 to the number of series gets one range with one reason,
+/// also when the data have fewer time steps than series.
+#[test]
+fn k_outside_series_gives_one_range() {
+    let out = scratch("k-range").join("report");
+    let input = data("elnino_sst_monthly_12x61.csv");
+    for k in ["0", "62"] {
+        let message = factorize_fails(&out, &["--input", &input, "--k", k]);
+        assert_eq!(
+            message,
+            format!(
+                "error: invalid --k {k}: the number of components must be between 1 and the \
+                 number of series, 61; choose --k from 1 to 61\n"
+            )
+        );
+    }
 }
 
 #[test]
