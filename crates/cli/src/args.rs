@@ -16,7 +16,9 @@ pub struct FactorizeArgs {
     #[arg(long, value_name = "CSV")]
     pub input: Option<PathBuf>,
 
-    /// Number of components k (1 <= k <= number of series).
+    /// Number of components k (1 <= k <= number of series). A k above the
+    /// rank of the data is valid, and the SVD baseline then has as many
+    /// components as the rank.
     #[arg(long, default_value_t = 3, value_parser = whole_number::<usize>, allow_negative_numbers = true)]
     pub k: usize,
 

@@ -29,7 +29,7 @@ pub fn render(outcome: &Outcome) -> String {
     let _ = writeln!(
         page,
         "<tr><td>rank-{} SVD (|Vᵀ| normalised per series)</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>–</td><td>–</td></tr>",
-        outcome.k,
+        outcome.svd_rank(),
         format_error(svd.relative_error),
         svd.sparsity.median_max_weight, svd.sparsity.share_above_0_9
     );
@@ -53,6 +53,9 @@ pub fn render(outcome: &Outcome) -> String {
         );
     }
     page.push_str("</table>\n");
+    if let Some(note) = outcome.svd_rank_note() {
+        let _ = writeln!(page, "<p>{}.</p>", escape(&capitalise(&note)));
+    }
 
     // The regularisation path, one row per prior weight.
     if let Some(path) = &outcome.path {
@@ -170,6 +173,15 @@ fn caption(file: &str) -> String {
         other => other,
     };
     format!("{text}{seed}")
+}
+
+/// Returns `text` with its first letter in upper case, to start a sentence.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.

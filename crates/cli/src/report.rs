@@ -23,6 +23,12 @@ struct Report<'a> {
 
 #[derive(Serialize)]
 struct SvdSummary<'a> {
+    /// Components of the baseline: k, or the data's numerical rank if that
+    /// is smaller.
+    k: usize,
+    /// Whether `k` is the data's numerical rank because the requested k is
+    /// above it.
+    limited_by_data_rank: bool,
     relative_error: f64,
     /// Sparsity of |Vᵀ| with each column divided by its sum.
     sparsity: Sparsity,
@@ -160,6 +166,8 @@ pub fn render(outcome: &Outcome) -> String {
         k: outcome.k,
         backend: ferroflux::backend().to_string(),
         svd: SvdSummary {
+            k: outcome.svd_rank(),
+            limited_by_data_rank: outcome.svd_rank() < outcome.k,
             relative_error: outcome.svd.relative_error,
             sparsity: outcome.svd.sparsity,
             singular_values: &outcome.svd.s,

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use ferroflux::factorize::{
-    svd_baseline, write_matrix_csv, NmfFit, NmfSettings, Objective, PathPoint, SimplexNmf,
-    SvdBaseline,
+    svd_baseline, write_matrix_csv, FactorizeError, NmfFit, NmfSettings, Objective, PathPoint,
+    SimplexNmf, SvdBaseline,
 };
 use ferroflux::plot::{
     basis_functions, correlation_heatmap, error_sparsity_path, heatmap_pair, loss_trace,
@@ -45,7 +45,8 @@ pub struct Outcome {
     pub data: Dataset,
     /// Requested number of components.
     pub k: usize,
-    /// The rank-k SVD of the data.
+    /// The rank-k SVD of the data, or the rank-r SVD if the data have
+    /// numerical rank r < k (see [`Outcome::svd_rank`]).
     pub svd: SvdBaseline,
     /// The main fit first; without --input also the Flux example's fit.
     pub fits: Vec<LabeledFit>,
@@ -55,6 +56,29 @@ pub struct Outcome {
     pub out: PathBuf,
     /// The files written, relative to `out`, in order.
     pub files: Vec<String>,
+}
+
+impl Outcome {
+    /// Returns the number of components of the SVD baseline: k, or the
+    /// numerical rank of the data if that is smaller.
+    pub fn svd_rank(&self) -> usize {
+        self.svd.s.len()
+    }
+
+    /// Returns the sentence that explains an SVD baseline with fewer
+    /// components than k, or `None` if it has k.
+    pub fn svd_rank_note(&self) -> Option<String> {
+        let rank = self.svd_rank();
+        let components = if rank == 1 { "component" } else { "components" };
+        (rank < self.k).then(|| {
+            format!(
+                "the data have numerical rank {rank}, below k = {}, so the SVD baseline has \
+                 only {rank} {components} and already reproduces the data up to rounding; the \
+                 NMF fits use all {} components",
+                self.k, self.k
+            )
+        })
+    }
 }
 
 /// Runs `ferroflux factorize`.
@@ -95,8 +119,7 @@ fn fit_and_report(args: &FactorizeArgs) -> Result<(), CliError> {
     let builder = builder_from(args);
     let settings = builder.settings();
     check_prior_overflow(args, &settings, data.values.ncols())?;
-    let svd = svd_baseline(&data.values, args.k)
-        .map_err(|e| fit_error(e, &settings, &data, "prior-weight"))?;
+    let svd = baseline(&data, args.k, &settings)?;
     // Checked before the fits, which may take minutes, and again on install.
     let inputs: Vec<(&str, &Path)> = [("input", &args.input), ("series-names", &args.series_names)]
         .into_iter()
@@ -132,6 +155,19 @@ fn fit_and_report(args: &FactorizeArgs) -> Result<(), CliError> {
     staged.install()?;
     print!("{}", summary::render(&outcome));
     Ok(())
+}
+
+/// Computes the rank-k SVD baseline, or the rank-r one if the data have
+/// numerical rank r < k. An SVD has no more than r directions, but the NMF
+/// fits can use more components than that, so k above the rank is valid.
+fn baseline(data: &Dataset, k: usize, settings: &NmfSettings) -> Result<SvdBaseline, CliError> {
+    let result = match svd_baseline(&data.values, k) {
+        Err(FactorizeError::BaselineRankTooLarge { rank, .. }) if rank > 0 => {
+            svd_baseline(&data.values, rank)
+        }
+        other => other,
+    };
+    result.map_err(|e| fit_error(e, settings, data, "prior-weight"))
 }
 
 /// Rejects option values that the library does not check itself.
@@ -481,7 +517,8 @@ fn draw_fit_pictures(
         .column_names(&sorted_names)
         .scale(ColorScale::Sequential { min: 0.0, max: 1.0 })
         .color_label("weight");
-    let svd = Heatmap::new(&vt, format!("Vᵀ of the rank-{} SVD (signed)", outcome.k))
+    let title = format!("Vᵀ of the rank-{} SVD (signed)", outcome.svd_rank());
+    let svd = Heatmap::new(&vt, title)
         .x_label(x_label)
         .y_label("singular vector")
         .row_names(&svd_rows)

@@ -21,7 +21,8 @@ pub fn render(outcome: &Outcome) -> String {
     let _ = writeln!(text, "backend: {}", ferroflux::backend());
     let _ = writeln!(text);
 
-    let svd_label = format!("rank-{k} SVD (|Vᵀ|, normalised)");
+    let svd_rank = outcome.svd_rank();
+    let svd_label = format!("rank-{svd_rank} SVD (|Vᵀ|, normalised)");
     let width = outcome
         .fits
         .iter()
@@ -65,13 +66,16 @@ pub fn render(outcome: &Outcome) -> String {
         "(rel.error = ‖A − approximation‖ / ‖A‖; median max = median over series of the largest weight; \
          share >0.9 = share of series with a weight above 0.9)"
     );
+    if let Some(note) = outcome.svd_rank_note() {
+        let _ = writeln!(text, "({note})");
+    }
     for labeled in &outcome.fits {
         let count = labeled.fit.h.nrows();
         if count > k {
             let _ = writeln!(
                 text,
                 "({} fits k + {} = {count} components, so its error is not comparable one to \
-                 one with the rank-{k} SVD's)",
+                 one with the rank-{svd_rank} SVD's)",
                 labeled.label,
                 count - k
             );

@@ -204,6 +204,8 @@ fn default_run_fits_synthetic_problem_twice() {
     assert_eq!(report["time_steps"], 20);
     assert_eq!(report["series"], 10);
     assert!(report["backend"].as_str().unwrap().contains("thread"));
+    assert_eq!(report["svd"]["k"], 3);
+    assert_eq!(report["svd"]["limited_by_data_rank"], false);
     // The problem is W·H with k = 3, so the rank-3 SVD is exact.
     assert!(report["svd"]["relative_error"].as_f64().unwrap() < 1e-10);
     let fits = report["nmf"].as_array().unwrap();
@@ -559,11 +561,14 @@ fn diverged_fit_names_prior_weight() {
 
 #[test]
 fn single_time_step_is_singular() {
-    let (_, input) = input_file("one-row", "onerow.csv", "a,b,c\n1,2,3\n");
-    let message = input_fails(&input, &["--k", "2"]);
+    let (folder, input) = input_file("one-row", "onerow.csv", "a,b,c\n1,2,3\n");
+    let args = ["--input", input.to_str().unwrap(), "--k", "2"];
+    let output = factorize(&folder.join("report"), &args);
+    let text = stdout(&output);
+    assert!(text.contains("(1 time step x 3 series)"), "{text}");
     assert!(
-        message.contains("(the data has 1 time step x 3 series)"),
-        "{message}"
+        text.contains("so the SVD baseline has only 1 component and"),
+        "{text}"
     );
 }
 
@@ -1244,16 +1249,6 @@ fn bad_input_messages_name_value_place_and_fix() {
             ],
         },
         BadInput {
-            name: "k-above-rank.csv",
-            contents: "a,b,c\n1.5,2.5,1\n3.5,1.5,2\n",
-            extra: &["--k", "3"],
-            expected: &[
-                "invalid --k 3",
-                "rank of the data, 2",
-                "choose --k 2 or less",
-            ],
-        },
-        BadInput {
             name: "semicolons.csv",
             contents: "a;b;c\n1;2;3\n4;5;6\n",
             extra: &[],
@@ -1422,6 +1417,48 @@ fn k_outside_series_gives_one_range() {
             )
         );
     }
+}
+
+/// The El Niño data have 12 time steps, so rank 12 at most. A fit with
+/// k = 13 is valid, and the SVD baseline it is compared with has 12
+/// components, which every output states.
+#[test]
+fn k_above_rank_limits_baseline() {
+    let out = scratch("k-above-rank").join("report");
+    let input = data("elnino_sst_monthly_12x61.csv");
+    let output = factorize(
+        &out,
+        &["--input", &input, "--k", "13", "--iterations", "200"],
+    );
+    let text = stdout(&output);
+    let note = "the data have numerical rank 12, below k = 13, so the SVD baseline has only 12 \
+                components and already reproduces the data up to rounding; the NMF fits use \
+                all 13 components";
+    assert!(text.contains("\nrank-12 SVD (|Vᵀ|, normalised)"), "{text}");
+    assert!(text.contains(&format!("({note})")), "{text}");
+
+    let report = report(&out);
+    assert_eq!(report["k"], 13);
+    assert_eq!(report["svd"]["k"], 12);
+    assert_eq!(report["svd"]["limited_by_data_rank"], true);
+    assert_eq!(
+        report["svd"]["singular_values"].as_array().unwrap().len(),
+        12
+    );
+    assert!(report["svd"]["relative_error"].as_f64().unwrap() < 1e-12);
+    let h = std::fs::read_to_string(out.join("H.csv")).unwrap();
+    assert_eq!(h.lines().count(), 1 + 13, "H.csv: a header and 13 rows");
+
+    let page = read_text(&out, "index.html");
+    assert!(
+        page.contains("<td>rank-12 SVD (|Vᵀ| normalised per series)</td>"),
+        "index.html lacks the rank-12 row"
+    );
+    assert!(
+        page.contains("<p>The data have numerical rank 12, below k = 13,"),
+        "index.html lacks the note"
+    );
+    assert_png(&out.join("weights.png"));
 }
 
 #[test]
