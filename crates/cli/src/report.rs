@@ -1,6 +1,6 @@
 //! report.json: the numbers of a run in machine-readable form.
 
-use ferroflux::factorize::{FitWarning, NmfFit, NmfSettings, Sparsity};
+use ferroflux::factorize::{FitWarning, NmfFit, NmfSettings, Sparsity, KMEANS_START};
 use serde::Serialize;
 
 use crate::run::{LabeledFit, Outcome};
@@ -89,15 +89,27 @@ struct PathSummary {
     warnings: Vec<FitWarning>,
 }
 
+/// The options of the k-means++ start that the library's advice names.
+const KMEANS_OPTIONS: &str = "the k-means++ start is --init kmeans++ --restarts 8";
+
 /// Returns the message of `warning` for the command's output, adding the
-/// series names from the header row of `--input` (`header`) and the option
-/// that fixes an unscaled fit.
+/// series names from the header row of `--input` (`header`) and the options
+/// that the advice names (`--scaling mean` for an unscaled fit, those of the
+/// k-means++ start).
 pub fn warning_message(warning: &FitWarning, header: Option<&[String]>) -> String {
     let FitWarning::UnscaledSeries {
         smallest, largest, ..
     } = warning
     else {
-        return warning.to_string();
+        // The library advises the k-means++ start in words; add the options
+        // that select it. They go at the end, so that the message still
+        // begins with report.json's text of the warning.
+        let message = warning.to_string();
+        return if message.contains(KMEANS_START) {
+            format!("{message}; {KMEANS_OPTIONS}")
+        } else {
+            message
+        };
     };
     let named = |column: usize| match header.and_then(|names| names.get(column)) {
         Some(name) => format!("column {} is {name}", column + 1),
@@ -263,6 +275,35 @@ mod tests {
             describe_empty(&[1, 2, 4]),
             format!("1, 2 and 4 {collapsed}")
         );
+    }
+
+    #[test]
+    fn advice_of_the_kmeans_start_names_its_options() {
+        let options = "the k-means++ start is --init kmeans++ --restarts 8";
+        let out_of_range = FitWarning::BasisOutOfRange {
+            component: 1,
+            min: -0.4,
+            max: 1.2,
+            data_min: 0.0,
+            data_max: 1.0,
+            margin: 0.1,
+            basis_ridge: Some(0.01),
+        };
+        let empty = FitWarning::EmptyComponent {
+            component: 2,
+            total_weight: 2.0,
+            weight_share: 0.2,
+            largest_weight: 0.4,
+            basis_ridge: Some(0.01),
+            flattened: false,
+            prior_weight: 1.0,
+        };
+        for warning in [out_of_range, empty] {
+            let library = warning.to_string();
+            assert!(library.contains(KMEANS_START), "{library}");
+            let message = warning_message(&warning, None);
+            assert_eq!(message, format!("{library}; {options}"));
+        }
     }
 
     #[test]

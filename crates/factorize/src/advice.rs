@@ -12,7 +12,11 @@ use crate::warnings::short;
 /// The start that cleared both warnings on the world fertility, Italy power
 /// and synthetic data, measured with the `basis_quality` example (k = 3).
 /// On the El Niño data it left one basis out of range.
-const KMEANS_START: &str = "the k-means++ initialisation with 8 restarts";
+///
+/// The `empty_component` and `basis_out_of_range` warnings quote this phrase
+/// word for word, so that a front end can add its own spelling of the
+/// settings after it (the command line adds `--init kmeans++ --restarts 8`).
+pub const KMEANS_START: &str = "the k-means++ initialisation with 8 restarts";
 
 /// Returns the advice for a component that leads no series.
 ///

@@ -87,6 +87,7 @@ mod solver;
 mod synthetic;
 mod warnings;
 
+pub use advice::KMEANS_START;
 pub use baseline::{relative_error, svd_baseline, SvdBaseline};
 pub use error::{max_extra_components, FactorizeError};
 pub use fit::{NmfFit, PathPoint, Sparsity};
