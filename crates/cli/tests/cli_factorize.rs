@@ -1627,3 +1627,27 @@ fn path_marks_collapsed_fits() {
     assert_eq!(path[0]["empty_components"], serde_json::json!([3]));
     assert_eq!(path[1]["empty_components"], serde_json::json!([]));
 }
+
+/// `--out .` or `--out ..` would replace the folder the user's shell is in.
+#[test]
+fn out_containing_the_working_folder_is_rejected() {
+    let folder = scratch("working-folder");
+    let inner = folder.join("inner");
+    std::fs::create_dir_all(&inner).unwrap();
+    let input = factorize_data("elnino_sst_monthly_12x61.csv");
+    for out in [".", ".."] {
+        let output = Command::new(env!("CARGO_BIN_EXE_ferroflux"))
+            .args(["factorize", "--input", &input, "--out", out])
+            .current_dir(&inner)
+            .output()
+            .unwrap();
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "--out {out} succeeded: {message}");
+        assert!(
+            message.contains("is the current folder or contains it"),
+            "--out {out}: {message}"
+        );
+        assert!(inner.is_dir(), "--out {out} moved the working folder");
+    }
+    assert_eq!(entries(&inner), Vec::<String>::new());
+}
