@@ -323,7 +323,8 @@ fn detect_header(rows: &[CsvRecord]) -> bool {
 /// Writes `m` as CSV, one matrix row per line, with an optional header row.
 ///
 /// Numbers use Rust's shortest round-trip formatting, so reading the file
-/// back gives the same `f64` values. The file is written to a temporary file
+/// back gives the same `f64` values; numbers below 1e-5 or from 1e16 on
+/// are written in scientific notation (`5.37e-200`). The file is written to a temporary file
 /// next to `path` and renamed over it.
 ///
 /// # Errors
@@ -360,12 +361,23 @@ pub fn write_matrix_csv(
         let mut record = Vec::with_capacity(m.ncols());
         for i in 0..m.nrows() {
             record.clear();
-            record.extend(m.row(i).iter().map(|x| x.to_string()));
+            record.extend(m.row(i).iter().map(|&x| csv_number(x)));
             writer.write_record(&record).map_err(io::Error::from)?;
         }
         writer.flush()
     })
     .map_err(io_error)
+}
+
+/// Formats `x` with the fewest digits that read back as the same `f64`:
+/// positional between 1e-5 and 1e16, scientific outside, where positional
+/// form would spell out up to 300 zeros.
+fn csv_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-5..1e16).contains(&x.abs()) {
+        x.to_string()
+    } else {
+        format!("{x:e}")
+    }
 }
 
 /// Writes through `fill` into a temporary file in the folder of `path`, then

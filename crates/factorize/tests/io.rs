@@ -359,6 +359,18 @@ fn write_then_read_round_trips_exactly() {
 }
 
 #[test]
+fn tiny_and_huge_numbers_are_written_short() {
+    let dir = scratch("short-numbers");
+    let m = Matrix::from_row_slice(1, 4, &[5.371621255847231e-200, -1e200, 123.25, 2e-6]);
+    let path = dir.join("m.csv");
+    write_matrix_csv(&path, &m, None).expect("write succeeds");
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(text.trim_end(), "5.371621255847231e-200,-1e200,123.25,2e-6");
+    let back = read_series_csv(&path).expect("read succeeds");
+    assert_eq!(back.values, m);
+}
+
+#[test]
 fn write_rejects_header_of_wrong_length() {
     let dir = scratch("badheader");
     let error = write_matrix_csv(
