@@ -261,7 +261,8 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
             format!(", line {line}"),
             format!(
                 "found {found} cells where the first row has {expected}; give every row one \
-                 cell per series, with no empty or extra cells"
+                 cell per series, with no empty or extra cells{}",
+                ragged_hint(expected, found)
             ),
         ),
         FactorizeError::NonNumeric {
@@ -329,6 +330,22 @@ fn read_error(error: FactorizeError, path: &Path, header: HeaderArg) -> CliError
             )
         }
         other => CliError::Factorize(other),
+    }
+}
+
+/// Returns a hint at the likely cause of rows with `found` cells where the
+/// first row has `expected`: a first row of one cell is a file separated by
+/// another character, and extra cells are often numbers with decimal commas.
+fn ragged_hint(expected: usize, found: usize) -> &'static str {
+    if expected == 1 {
+        "; the first row is one cell, so the file may separate its cells with semicolons \
+         or tabs, which --input does not read: save it as comma-separated values with \
+         decimal points"
+    } else if found > expected {
+        "; if the numbers are written with decimal commas, each splits into two cells: \
+         write them with decimal points"
+    } else {
+        ""
     }
 }
 

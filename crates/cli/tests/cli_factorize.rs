@@ -1175,6 +1175,25 @@ fn bad_input_messages_name_value_place_and_fix() {
             ],
         },
         BadInput {
+            name: "semicolon-decimal-comma.csv",
+            contents: "a;b;c\n1,5;2,5;3\n4,5;5,25;6\n",
+            extra: &[],
+            expected: &[
+                "found 3 cells where the first row has 1",
+                "semicolons or tabs",
+                "decimal points",
+            ],
+        },
+        BadInput {
+            name: "decimal-comma.csv",
+            contents: "a,b\n1,5,2,5\n3,5,4,5\n",
+            extra: &[],
+            expected: &[
+                "found 4 cells where the first row has 2",
+                "decimal commas, each splits into two cells",
+            ],
+        },
+        BadInput {
             name: "text.csv",
             contents: "a,b\n1.5,2.5\n3.5,abc\n",
             extra: &[],
