@@ -177,15 +177,38 @@ fn library_gemm<T: Float>(
 ) {
     let (m, k) = op_shape(a, trans_a);
     let n = c.ncols();
-    let (ldb, ldc) = (b.nrows(), c.nrows());
     if trans_a.is_yes() && copies_transposed_left(m, n, k) {
         copied_left_gemm(alpha, a, (m, n, k), b, trans_b, beta, c);
         return;
     }
-    let lda = a.nrows();
-    // SAFETY: nalgebra stores DMatrix contiguously in column-major order with
-    // leading dimension nrows, which is the contract of cblas_gemm; gemm
-    // checked that every dimension is positive and the shapes agree.
+    blas_gemm(alpha, a.as_slice(), trans_a, (m, n, k), b, trans_b, beta, c);
+}
+
+/// Calls `cblas_?gemm` for `C = alpha*op(A)*op(B) + beta*C`, with `a` the
+/// column-major storage of `A` (k x m when transposed, m x k otherwise).
+///
+/// # Panics
+/// If `a` does not have `m*k` elements.
+#[cfg(feature = "openblas")]
+#[allow(clippy::too_many_arguments)]
+fn blas_gemm<T: Float>(
+    alpha: T,
+    a: &[T],
+    trans_a: Transpose,
+    (m, n, k): (usize, usize, usize),
+    b: &Matrix<T>,
+    trans_b: Transpose,
+    beta: T,
+    c: &mut Matrix<T>,
+) {
+    assert_eq!(a.len(), m * k, "gemm: the left operand's storage");
+    let lda = if trans_a.is_yes() { k } else { m };
+    let (ldb, ldc) = (b.nrows(), c.nrows());
+    // SAFETY: `a` has m*k elements in column-major order with leading
+    // dimension lda (checked above), and nalgebra stores B and C the same
+    // way with leading dimension nrows, which is the contract of
+    // cblas_gemm. gemm checked that every dimension is positive and that
+    // the shapes agree.
     unsafe {
         T::cblas_gemm(
             trans_a.is_yes(),
@@ -194,7 +217,7 @@ fn library_gemm<T: Float>(
             n,
             k,
             alpha,
-            a.as_slice(),
+            a,
             lda,
             b.as_slice(),
             ldb,
@@ -252,27 +275,7 @@ fn copied_left_gemm<T: Float>(
 ) {
     let mut buffer = [std::mem::MaybeUninit::<T>::uninit(); COPIED_LEFT_MAX_LEN];
     let at = transpose_into(a, &mut buffer[..m * k]);
-    let (ldb, ldc) = (b.nrows(), c.nrows());
-    // SAFETY: `at` contains A^T (m x k) contiguously in column-major order
-    // with leading dimension m, as cblas_gemm requires. gemm checked that
-    // every dimension is positive and that the shapes agree.
-    unsafe {
-        T::cblas_gemm(
-            false,
-            trans_b.is_yes(),
-            m,
-            n,
-            k,
-            alpha,
-            at,
-            m,
-            b.as_slice(),
-            ldb,
-            beta,
-            c.as_mut_slice(),
-            ldc,
-        );
-    }
+    blas_gemm(alpha, at, Transpose::No, (m, n, k), b, trans_b, beta, c);
 }
 
 /// Writes `A^T` (m x k when `A` is k x m) into `buffer`, whose length must
