@@ -69,8 +69,8 @@ fn allocations_per_step(steps: usize, mut step: impl FnMut()) -> f64 {
 /// `/proc/thread-self/schedstat` (Linux only; `None` elsewhere).
 ///
 /// The kernel brings that count up to date only at a scheduler tick or a
-/// context switch, so the thread yields first; without it a reading can lag
-/// by up to one tick (4 ms here).
+/// context switch, so the thread yields first. Without the yield, a reading
+/// can lag by up to one tick (4 ms on the machine where this was measured).
 fn thread_cpu_nanos() -> Option<u64> {
     std::thread::yield_now();
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;

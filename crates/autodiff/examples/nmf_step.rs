@@ -22,8 +22,8 @@ fn input(seed: u64, rows: usize, cols: usize) -> Matrix<f64> {
 /// Returns the nanoseconds this thread has run on a CPU, from `/proc/thread-self/schedstat`.
 ///
 /// The kernel brings that count up to date only at a scheduler tick or a
-/// context switch, so the thread yields first; without it a reading can lag
-/// by up to one tick (4 ms here).
+/// context switch, so the thread yields first. Without the yield, a reading
+/// can lag by up to one tick (4 ms on the machine where this was measured).
 fn thread_cpu_nanos() -> Option<u64> {
     std::thread::yield_now();
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;

@@ -49,7 +49,7 @@ impl<T: Float> Attrs<T> {
 /// The output buffer of an op under construction, and whether the op is
 /// recorded.
 ///
-/// It is two words, so building one returns it in registers; with a third
+/// It is two words, so building one returns it in registers. With a third
 /// field it went through memory, and the copy missed store forwarding.
 pub(crate) struct Output<T: Float> {
     value: Rc<Matrix<T>>,

@@ -56,7 +56,7 @@ struct SoftmaxRecord<T: Float> {
     /// The node index of the softmax's input.
     input: u32,
     probabilities: Rc<Matrix<T>>,
-    /// Where its column maxima start in `Tape::softmax_stats`; the column
+    /// The offset of its column maxima in `Tape::softmax_stats`. The column
     /// sums follow them.
     start: usize,
 }
@@ -282,8 +282,8 @@ impl<T: Float> Tape<T> {
     /// Runs `compute` with two zeroed slices of `cols` elements for the
     /// column maxima and the column sums of `exp(x - max)` of a softmax of
     /// the live tensor `input`. When `compute` returns the probabilities, the
-    /// tape remembers all three for a later `log_softmax` of the same input;
-    /// when it returns `None`, it drops the slices. Returns whether it
+    /// tape remembers all three for a later `log_softmax` of the same input.
+    /// When it returns `None`, the tape drops the slices. Returns whether it
     /// remembered them.
     pub(crate) fn record_softmax(
         &mut self,

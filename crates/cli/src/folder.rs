@@ -139,8 +139,8 @@ fn resolve(out: &Path) -> Result<PathBuf, CliError> {
         }
         // Replacing the working folder, or a folder around it, would leave
         // the shell that started the run in a deleted folder.
-        let here = std::env::current_dir().and_then(fs::canonicalize);
-        if here.is_ok_and(|here| here.starts_with(&target)) {
+        let working_folder = std::env::current_dir().and_then(fs::canonicalize);
+        if working_folder.is_ok_and(|folder| folder.starts_with(&target)) {
             return Err(problem(
                 "it is the current folder or contains it, and writing the report replaces                  that folder; choose a subfolder such as --out report"
                     .into(),

@@ -1602,7 +1602,7 @@ fn path_marks_collapsed_fits() {
         .skip(1)
         .take(3)
         .collect();
-    // Columns are separated by at least two spaces, and no cell holds two.
+    // Columns are separated by at least two spaces, and no cell contains two.
     let cells = |row: &str| -> Vec<String> {
         row.split("  ")
             .map(str::trim)

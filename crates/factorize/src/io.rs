@@ -323,9 +323,9 @@ fn detect_header(rows: &[CsvRecord]) -> bool {
 /// Writes `m` as CSV, one matrix row per line, with an optional header row.
 ///
 /// Numbers use Rust's shortest round-trip formatting, so reading the file
-/// back gives the same `f64` values; numbers below 1e-5 or from 1e16 on
-/// are written in scientific notation (`5.37e-200`). The file is written to a temporary file
-/// next to `path` and renamed over it.
+/// back gives the same `f64` values. Numbers of magnitude below 1e-5 or
+/// from 1e16 on are written in scientific notation (`5.37e-200`). The file
+/// is written to a temporary file next to `path` and renamed over it.
 ///
 /// # Errors
 /// [`FactorizeError::InvalidSetting`] if the header does not have one name

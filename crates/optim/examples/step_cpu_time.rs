@@ -17,8 +17,8 @@ const STEPS: u32 = 100;
 /// Returns the CPU time of the calling thread in nanoseconds.
 ///
 /// The kernel brings that count up to date only at a scheduler tick or a
-/// context switch, so the thread yields first; without it a reading can lag
-/// by up to one tick (4 ms here).
+/// context switch, so the thread yields first. Without the yield, a reading
+/// can lag by up to one tick (4 ms on the machine where this was measured).
 fn thread_cpu_nanoseconds() -> Result<u64, String> {
     std::thread::yield_now();
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").map_err(|error| {

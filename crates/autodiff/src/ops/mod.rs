@@ -51,9 +51,9 @@ pub(crate) fn put<T: Float>(fresh: bool, g: &mut T, d: T) {
     *g = if fresh { d } else { *g + d };
 }
 
-/// `Σ aᵢ` with four partial sums, like [`slice_dot`]: a single running sum
-/// waits for each addition to finish (4 cycles each), so the partial sums
-/// make long sums several times faster and split the rounding error four
+/// Returns `Σ aᵢ`, added in four partial sums like [`slice_dot`]. A single
+/// running sum waits for each addition to finish (about 4 cycles each), so
+/// the partial sums make long sums faster and split the rounding error four
 /// ways.
 #[inline]
 pub(crate) fn slice_sum<T: Float>(a: &[T]) -> T {

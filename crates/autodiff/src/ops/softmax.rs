@@ -108,8 +108,8 @@ fn softmax_forward<T: Float>(x: &Matrix<T>, out: &mut Matrix<T>) {
 
 /// Writes `softmax(x)` into `out` with the fused kernel and, when given,
 /// each column's maximum and sum of `exp(x - max)` into `stats`. Returns
-/// `false` when the kernel does not apply; `out` and `stats` then hold no
-/// result.
+/// `false` when the kernel does not apply, and `out` and `stats` then
+/// contain no result.
 fn fused_softmax<T: Float>(
     x: &Matrix<T>,
     out: &mut Matrix<T>,
